@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Hotline reads, from the environment, checked once at boot.
+ * The README's configuration table documents each one; keep the two in step.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const eslNode = /^[^:,\s]+:\d{1,5}:[^,]+$/;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_PREFIX: z.string().min(1).default('hotline:'),
+  MEDIA_DIR: z.string().min(1).default('./media'),
+  FREESWITCH_ESL: z
+    .string()
+    .refine((s) => s.split(',').every((n) => eslNode.test(n.trim())), 'must be host:port:password, comma-separated for several nodes')
+    .optional(),
+  ESL_OUTBOUND_HOST: z.string().min(1).default('127.0.0.1'),
+  ESL_OUTBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
+  ADMIN_USERNAME: z.string().min(1).max(64).default('admin'),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  COOKIE_SECURE: bool.optional(),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_LOCK_MINUTES: z.coerce.number().positive().default(15),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  mediaDir: string;
+  freeswitchEsl: string | undefined;
+  eslOutbound: { host: string; port: number };
+  admin: { username: string; password: string | undefined };
+  sessionTtlSeconds: number;
+  cookieSecure: boolean;
+  login: { maxFailures: number; lockSeconds: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and checks the environment. Throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems = productionProblems(e);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    mediaDir: path.resolve(e.MEDIA_DIR),
+    freeswitchEsl: e.FREESWITCH_ESL,
+    eslOutbound: { host: e.ESL_OUTBOUND_HOST, port: e.ESL_OUTBOUND_PORT },
+    admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
+    sessionTtlSeconds: Math.round(e.SESSION_TTL_HOURS * 3600),
+    cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
+    login: { maxFailures: e.LOGIN_MAX_FAILURES, lockSeconds: Math.round(e.LOGIN_LOCK_MINUTES * 60) },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Production refuses the conveniences that are fine on a laptop: no simulator, no default ESL secret. */
+function productionProblems(e: z.output<typeof envSchema>): string[] {
+  if (e.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (!e.FREESWITCH_ESL) problems.push('FREESWITCH_ESL: required in production (the simulator is a development tool)');
+  else if (e.FREESWITCH_ESL.split(',').some((n) => n.trim().split(':').slice(2).join(':') === 'ClueCon')) {
+    problems.push('FREESWITCH_ESL: the default ESL password "ClueCon" is not allowed in production');
+  }
+  if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+  if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12) {
+    problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
+  }
+  return problems;
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuthService } from './auth/auth-service';
+import { LoginLimiter } from './auth/login-limiter';
+import { authRoutes } from './auth/routes';
+import { SessionStore } from './auth/sessions';
+import { auditRoutes } from './audit/routes';
+import type { Config } from './config/config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
+import { migrate } from './db/migrate';
+import { createPool, type Db } from './db/pool';
+import { createHttpApp } from './http/app';
+import { healthRoutes, type FreeswitchNodeHealth } from './http/health';
+import type { Logger } from './logging/logger';
+import { agentRoutes } from './org/agents.routes';
+import { bootstrapPeople } from './org/bootstrap';
+import { orgUnitRoutes } from './org/org-units.routes';
+import { roleRoutes } from './org/roles.routes';
+import { skillGroupRoutes } from './org/skill-groups.routes';
+import { connectRedis, resolveRedis, type Redis, type RedisHandle } from './platform/redis';
+
+export const VERSION = '0.1.0';
+
+export interface HotlineOptions {
+  /** Telephony health for /api/health; telephony/ supplies it once wired. */
+  freeswitchHealth?: () => FreeswitchNodeHealth[];
+}
+
+export interface Hotline {
+  port: number;
+  url: string;
+  db: Db;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root: builds every part from the config, in dependency order, and
+ * returns one handle whose close() tears them down in reverse.
+ */
+export async function startHotline(config: Config, log: Logger, opts: HotlineOptions = {}): Promise<Hotline> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of closers.splice(0).reverse()) {
+      await fn().catch((err: unknown) => log.error({ err }, 'error during shutdown'));
+    }
+  };
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.mkdirSync(config.mediaDir, { recursive: true });
+
+    let embedded: EmbeddedPostgres | undefined;
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir);
+      closers.push(() => embedded!.close());
+      log.warn({ dataDir: config.dataDir }, 'DATABASE_URL not set: using the embedded PGlite database under DATA_DIR');
+    }
+    const db = createPool(config.databaseUrl ?? embedded!.url, { embedded: Boolean(embedded), log });
+    closers.push(() => db.end());
+    await migrate(db, log);
+
+    const redisHandle: RedisHandle = await resolveRedis({ url: config.redisUrl, dataDir: config.dataDir, log });
+    closers.push(() => redisHandle.close());
+    const redis = connectRedis(redisHandle.url, log);
+    closers.push(async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+
+    await bootstrapPeople(db, config.admin, log);
+
+    const sessions = new SessionStore(redis, config.redisPrefix, config.sessionTtlSeconds);
+    const auth = new AuthService(db, sessions, new LoginLimiter(redis, config.redisPrefix, config.login));
+    const routes = [
+      ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: opts.freeswitchHealth ?? (() => []) }),
+      ...authRoutes({ db, auth, cookie: { secure: config.cookieSecure, maxAgeSeconds: config.sessionTtlSeconds } }),
+      ...orgUnitRoutes({ db }),
+      ...roleRoutes({ db }),
+      ...agentRoutes({ db, sessions, log }),
+      ...skillGroupRoutes({ db }),
+      ...auditRoutes({ db }),
+    ];
+    const app = createHttpApp({ auth, log, routes, version: VERSION });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+    log.info({ port, host: config.host }, 'Hotline HTTP listening');
+    return { port, url: `http://${host}:${port}`, db, redis, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

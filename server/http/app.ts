@@ -1,0 +1,37 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { AuthService } from '../auth/auth-service';
+import type { Logger } from '../logging/logger';
+import { NotFoundError } from '../platform/errors';
+import { errorHandler } from './errors';
+import { mountRoutes } from './mount';
+import { openApiDocument } from './openapi';
+import { route, type Route } from './route';
+
+export interface HttpAppDeps {
+  auth: AuthService;
+  log: Logger;
+  routes: Route[];
+  version: string;
+  /** Number of reverse proxies in front of Hotline, so req.ip is the client's address. */
+  trustProxy?: number;
+}
+
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+
+  const openapi = route({ method: 'get', path: '/api/openapi.json', tag: 'system', summary: 'This API description', access: 'public', handler: () => Promise.resolve(doc) });
+  const routes = [...deps.routes, openapi];
+  const doc = openApiDocument(routes, { title: 'Hotline API', version: deps.version });
+
+  app.use(mountRoutes(routes, deps));
+  app.use('/api', (req) => {
+    throw new NotFoundError(`Route ${req.method} ${req.originalUrl}`);
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}
