@@ -57,7 +57,7 @@ export function authRoutes(deps: { db: Db; auth: AuthService; cookie: { secure: 
         res.clearCookie(SESSION_COOKIE, { path: '/' });
       },
     }),
-    route({ method: 'get', path: '/api/auth/me', tag: 'auth', summary: 'The logged-in user and their permissions', access: 'authenticated', handler: async ({ principal }) => me(must(principal)) }),
+    route({ method: 'get', path: '/api/auth/me', tag: 'auth', summary: 'The logged-in user and their permissions', access: 'authenticated', handler: ({ principal }) => Promise.resolve(me(must(principal))) }),
     route({
       method: 'post',
       path: '/api/auth/password',

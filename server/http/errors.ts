@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
-import { HotlineError, ValidationError, type FieldError } from '../platform/errors';
+import { HotlineError, RateLimitedError, ValidationError, type FieldError } from '../platform/errors';
 import type { Logger } from '../logging/logger';
 
 const STATUS: Record<string, number> = {
@@ -36,7 +36,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     if (err instanceof HotlineError) {
       const status = statusOf(err);
-      if (err.code === 'rate_limited' && 'retryAfterSeconds' in err) res.setHeader('Retry-After', String(err.retryAfterSeconds as number));
+      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       const body: { code: string; message: string; fields?: FieldError[] } = { code: err.code, message: err.message };
       if (err.fields.length > 0) body.fields = err.fields;
       res.status(status).json({ error: body });

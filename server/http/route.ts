@@ -43,7 +43,7 @@ export interface Route<B extends Schema | undefined = Schema | undefined, Q exte
 
 /** Identity helper that lets TypeScript infer the handler's input types from the schemas. */
 export function route<B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(r: Route<B, Q, P>): Route {
-  return r as unknown as Route;
+  return r;
 }
 
 export const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });

@@ -22,10 +22,10 @@ const LOCAL_URL = 'redis://127.0.0.1:6379';
  * Fails with a message that says what to do when none of these works.
  */
 export async function resolveRedis(opts: { url?: string; dataDir: string; log: Logger }): Promise<RedisHandle> {
-  if (opts.url) return { url: opts.url, spawned: false, close: async () => undefined };
+  if (opts.url) return { url: opts.url, spawned: false, close: () => Promise.resolve() };
   if (await pingRedis(LOCAL_URL)) {
     opts.log.info({ redis: LOCAL_URL }, 'REDIS_URL not set: using the local Redis on 127.0.0.1:6379');
-    return { url: LOCAL_URL, spawned: false, close: async () => undefined };
+    return { url: LOCAL_URL, spawned: false, close: () => Promise.resolve() };
   }
   return spawnRedis(opts.dataDir, opts.log);
 }
