@@ -47,6 +47,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(err.status).json({ error: { code: 'bad_request', message: `Malformed request body: ${err.message}` } });
       return;
     }
+    const down = unavailableDependency(err);
+    if (down) {
+      log.warn({ err, dependency: down, method: req.method, url: req.originalUrl }, 'dependency unavailable');
+      res.status(503).json({ error: { code: 'unavailable', message: `The ${down} is unavailable; try again shortly` } });
+      return;
+    }
     log.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal', message: 'Internal server error' } });
   };
@@ -54,4 +60,16 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 
 function isBodyParserError(err: unknown): err is { status: number; message: string } {
   return typeof err === 'object' && err !== null && 'type' in err && 'status' in err && typeof (err as { status: unknown }).status === 'number' && (err as { status: number }).status < 500;
+}
+
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300']);
+
+/** A dropped database or Redis connection is a 503 the client may retry, not an internal error. */
+function unavailableDependency(err: unknown): 'database' | 'cache (Redis)' | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const name = err.name;
+  if (name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable/.test(err.message)) return 'cache (Redis)';
+  const code = (err as { code?: unknown }).code;
+  if ((typeof code === 'string' && PG_UNAVAILABLE.has(code)) || /Connection terminated|timeout exceeded when trying to connect/.test(err.message)) return 'database';
+  return undefined;
 }

@@ -42,17 +42,20 @@ export function connectRedis(url: string, log: Logger, name = 'main'): Redis {
   return client;
 }
 
-async function pingRedis(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined); // the failed connect is the answer we want
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
+/** Is a password-less Redis answering at this URL? A raw PING, so a failed probe leaves no client or timer behind. */
+function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -66,10 +69,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function spawnRedis(dataDir: string, log: Logger): Promise<RedisHandle> {
+export async function spawnRedis(dataDir: string, log: Logger, fixedPort?: number): Promise<RedisHandle> {
   const dir = path.join(dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1'];
   let child: ChildProcess;
   try {

@@ -25,7 +25,7 @@ export interface TestWorld {
   cleanup(): Promise<void>;
 }
 
-export async function createTestWorld(opts: { embedded?: boolean } = {}): Promise<TestWorld> {
+export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: string } = {}): Promise<TestWorld> {
   const id = `${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-test-'));
   const prefix = `hotline-test:${id}:`;
@@ -47,7 +47,7 @@ export async function createTestWorld(opts: { embedded?: boolean } = {}): Promis
     DATA_DIR: dataDir,
     MEDIA_DIR: path.join(dataDir, 'media'),
     DATABASE_URL: databaseUrl,
-    REDIS_URL: TEST_REDIS,
+    REDIS_URL: opts.redisUrl ?? TEST_REDIS,
     REDIS_PREFIX: prefix,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
@@ -66,7 +66,7 @@ export async function createTestWorld(opts: { embedded?: boolean } = {}): Promis
     },
     async cleanup() {
       await world.stop();
-      await deleteRedisPrefix(prefix);
+      if (!opts.redisUrl) await deleteRedisPrefix(prefix);
       if (!opts.embedded) {
         const admin = new pg.Client({ connectionString: ADMIN_PG });
         await admin.connect();
