@@ -18,6 +18,8 @@ import { bootstrapPeople } from './org/bootstrap';
 import { orgUnitRoutes } from './org/org-units.routes';
 import { roleRoutes } from './org/roles.routes';
 import { skillGroupRoutes } from './org/skill-groups.routes';
+import type { HotlineModule, ModuleContext } from './module';
+import { hotlineModules } from './modules';
 import { connectRedis, resolveRedis, type Redis, type RedisHandle } from './platform/redis';
 
 export const VERSION = '0.1.0';
@@ -25,6 +27,8 @@ export const VERSION = '0.1.0';
 export interface HotlineOptions {
   /** Telephony health for /api/health; telephony/ supplies it once wired. */
   freeswitchHealth?: () => FreeswitchNodeHealth[];
+  /** Domain modules; defaults to server/modules.ts. Tests may pass a subset. */
+  modules?: HotlineModule[];
 }
 
 export interface Hotline {
@@ -32,6 +36,8 @@ export interface Hotline {
   url: string;
   db: Db;
   redis: Redis;
+  /** Services the modules provided (for tests and tools that drive the server from inside). */
+  services: Map<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -71,6 +77,12 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
 
     const sessions = new SessionStore(redis, config.redisPrefix, config.sessionTtlSeconds);
     const auth = new AuthService(db, sessions, new LoginLimiter(redis, config.redisPrefix, config.login));
+    const ctx: ModuleContext = { config, log, db, redis, redisUrl: redisHandle.url, auth, sessions, services: new Map() };
+    const modules = opts.modules ?? hotlineModules();
+    for (const m of modules) {
+      await m.start?.(ctx);
+      if (m.stop) closers.push(() => m.stop!());
+    }
     const routes = [
       ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: opts.freeswitchHealth ?? (() => []) }),
       ...authRoutes({ db, auth, cookie: { secure: config.cookieSecure, maxAgeSeconds: config.sessionTtlSeconds } }),
@@ -79,9 +91,11 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       ...agentRoutes({ db, sessions, log }),
       ...skillGroupRoutes({ db }),
       ...auditRoutes({ db }),
+      ...modules.flatMap((m) => m.routes?.(ctx) ?? []),
     ];
     const app = createHttpApp({ auth, log, routes, version: VERSION });
     const server = http.createServer(app);
+    for (const m of modules) m.attach?.(server, ctx);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -96,7 +110,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     log.info({ port, host: config.host }, 'Hotline HTTP listening');
-    return { port, url: `http://${host}:${port}`, db, redis, close };
+    return { port, url: `http://${host}:${port}`, db, redis, services: ctx.services, close };
   } catch (err) {
     await close();
     throw err;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../server/config/config';
 import { startHotline, type Hotline } from '../../server/hotline';
 import { silentLogger } from '../../server/logging/logger';
+import type { HotlineModule } from '../../server/module';
 import { deleteRedisPrefix, TEST_REDIS } from './redis-cleanup';
 
 export const ADMIN = { username: 'admin', password: 'admin-test-password' };
@@ -25,7 +26,7 @@ export interface TestWorld {
   cleanup(): Promise<void>;
 }
 
-export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: string } = {}): Promise<TestWorld> {
+export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: string; modules?: HotlineModule[]; env?: Record<string, string> } = {}): Promise<TestWorld> {
   const id = `${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-test-'));
   const prefix = `hotline-test:${id}:`;
@@ -52,13 +53,14 @@ export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: str
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
+    ...opts.env,
   });
   const world: TestWorld = {
     config,
     dataDir,
     hotline: undefined as unknown as Hotline,
     async start() {
-      world.hotline = await startHotline(config, silentLogger);
+      world.hotline = await startHotline(config, silentLogger, { modules: opts.modules });
       return world.hotline;
     },
     async stop() {

@@ -1,0 +1,46 @@
+import type http from 'node:http';
+import type { AuthService } from './auth/auth-service';
+import type { SessionStore } from './auth/sessions';
+import type { Config } from './config/config';
+import type { Db } from './db/pool';
+import type { Route } from './http/route';
+import type { Logger } from './logging/logger';
+import type { Redis } from './platform/redis';
+
+/** What every domain module may use. Modules get these explicitly, never through a global. */
+export interface ModuleContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  /** The shared command connection. Blocking commands and subscriptions need their own: use redisUrl. */
+  redis: Redis;
+  redisUrl: string;
+  auth: AuthService;
+  sessions: SessionStore;
+  /** Services other modules published in start(), by name (see provide/need). */
+  services: Map<string, unknown>;
+}
+
+/**
+ * A domain module plugs into the server: its routes, and optional start/stop for
+ * background work (timers, queue workers, ESL listeners). Modules start in list
+ * order and stop in reverse, after HTTP stops accepting requests.
+ */
+export interface HotlineModule {
+  name: string;
+  start?(ctx: ModuleContext): Promise<void>;
+  routes?(ctx: ModuleContext): Route[];
+  /** For modules that speak WebSocket or other upgrades on the HTTP server. */
+  attach?(server: http.Server, ctx: ModuleContext): void;
+  stop?(): Promise<void>;
+}
+
+export function provide<T>(ctx: ModuleContext, name: string, service: T): void {
+  ctx.services.set(name, service);
+}
+
+/** A service another module provided; a missing one is a wiring bug, so it throws at start. */
+export function need<T>(ctx: ModuleContext, name: string): T {
+  if (!ctx.services.has(name)) throw new Error(`module service "${name}" is not available: check the module order in server/modules.ts`);
+  return ctx.services.get(name) as T;
+}
