@@ -20,13 +20,12 @@ import { roleRoutes } from './org/roles.routes';
 import { skillGroupRoutes } from './org/skill-groups.routes';
 import type { HotlineModule, ModuleContext } from './module';
 import { hotlineModules } from './modules';
+import { FREESWITCH_HEALTH } from './telephony/module';
 import { connectRedis, resolveRedis, type Redis, type RedisHandle } from './platform/redis';
 
 export const VERSION = '0.1.0';
 
 export interface HotlineOptions {
-  /** Telephony health for /api/health; telephony/ supplies it once wired. */
-  freeswitchHealth?: () => FreeswitchNodeHealth[];
   /** Domain modules; defaults to server/modules.ts. Tests may pass a subset. */
   modules?: HotlineModule[];
 }
@@ -84,7 +83,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       if (m.stop) closers.push(() => m.stop!());
     }
     const routes = [
-      ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: opts.freeswitchHealth ?? (() => []) }),
+      ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
       ...authRoutes({ db, auth, cookie: { secure: config.cookieSecure, maxAgeSeconds: config.sessionTtlSeconds } }),
       ...orgUnitRoutes({ db }),
       ...roleRoutes({ db }),

@@ -1,9 +1,13 @@
+import { ivrModule } from './ivr/module';
 import type { HotlineModule } from './module';
+import { realtimeModule } from './realtime/module';
+import { routingModule } from './routing/module';
+import { telephonyModule } from './telephony/module';
 
 /**
  * The domain modules of this server, in start order (a module may need services
  * from modules above it). Foundation routes (auth, org, audit, health) are built in.
  */
 export function hotlineModules(): HotlineModule[] {
-  return [];
+  return [telephonyModule(), realtimeModule(), routingModule(), ivrModule()];
 }

@@ -32,6 +32,8 @@ const envSchema = z.object({
   COOKIE_SECURE: bool.optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().positive().default(15),
+  FFMPEG_PATH: z.string().min(1).default('/usr/bin/ffmpeg'),
+  ESPEAK_PATH: z.string().min(1).default('/usr/bin/espeak-ng'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -53,6 +55,8 @@ export interface Config {
   cookieSecure: boolean;
   login: { maxFailures: number; lockSeconds: number };
   logLevel: string;
+  /** External media tools (Debian's ffmpeg and espeak-ng). */
+  tools: { ffmpeg: string; espeak: string };
 }
 
 export class ConfigError extends Error {
@@ -88,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockSeconds: Math.round(e.LOGIN_LOCK_MINUTES * 60) },
     logLevel: e.LOG_LEVEL,
+    tools: { ffmpeg: e.FFMPEG_PATH, espeak: e.ESPEAK_PATH },
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { mapConstraintError } from '../db/errors';
 import type { Queryable } from '../db/pool';
 import { NotFoundError, ValidationError } from '../platform/errors';
+import { assertSkillGroupNotRouted } from '../routing/skill-group-guard';
 
 const name = z.string().trim().min(1, 'is required').max(100);
 const level = z.number().int().min(1).max(10).describe('skill level, 1 (lowest) to 10 (highest)');
@@ -70,9 +71,10 @@ export async function updateSkillGroup(q: Queryable, id: string, b: z.output<typ
   }
 }
 
-/** Deletes a group. Later issues add refusals (a group used by a routing rule answers 409 naming the rule). */
+/** Deletes a group; a group a routing rule uses answers 409 naming the rule. */
 export async function deleteSkillGroup(q: Queryable, id: string): Promise<SkillGroup> {
   const group = await getSkillGroup(q, id);
+  await assertSkillGroupNotRouted(q, id);
   await q.query('DELETE FROM skill_groups WHERE id = $1', [id]);
   return group;
 }

@@ -53,6 +53,7 @@ export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: str
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
+    ESL_OUTBOUND_PORT: '0',
     ...opts.env,
   });
   const world: TestWorld = {

@@ -1,0 +1,93 @@
+/**
+ * Entry point for calls: an outbound ESL session arrives, the dialled number picks the
+ * flow, the flow's active version is pinned for this call, and the runner walks it.
+ */
+import type { Db } from '../db/pool';
+import type { Logger } from '../logging/logger';
+import type { OutboundSession } from '../telephony';
+import { EslCallChannel } from './adapters/esl-channel';
+import { createCall, finishCall, PgTrailSink } from './adapters/pg';
+import { compileFlow, type CompiledFlow } from './engine/flow';
+import type { CallChannel, EnginePorts } from './engine/ports';
+import { FlowRunner, type RunResult } from './engine/runner';
+import { getVersion, resolveNumber } from './store/flows';
+
+/** Ports shared by every call; the trail is per call. */
+export type SharedPorts = Omit<EnginePorts, 'trail'>;
+
+export class IvrCallHandler {
+  /** Compiled versions by `flowId:version` (versions are immutable, so this never goes stale). */
+  readonly #compiled = new Map<string, CompiledFlow>();
+  readonly #active = new Map<string, { channel: CallChannel; done: Promise<unknown> }>();
+  #stopping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ports: SharedPorts,
+    private readonly log: Logger,
+  ) {}
+
+  get activeCalls(): number {
+    return this.#active.size;
+  }
+
+  /** For the telephony service's 'session' event: never throws. */
+  onSession(session: OutboundSession): void {
+    if (this.#stopping) {
+      void session.hangup('SYSTEM_SHUTDOWN').catch(() => undefined);
+      return;
+    }
+    const channel = new EslCallChannel(session);
+    const done = this.handle(channel, { hotlineCallId: session.channel.hotlineCallId, bindCallId: (id) => session.bindCallId(id), log: session.logger }).catch((err: unknown) => {
+      session.logger.error({ err }, 'IVR call handling failed');
+    });
+    this.#active.set(session.id, { channel, done });
+    void done.finally(() => this.#active.delete(session.id));
+  }
+
+  /** Runs the flow bound to the channel's destination number. Exposed for tests and the benchmark. */
+  async handle(channel: CallChannel, opts: { hotlineCallId?: string; bindCallId?: (id: string) => void; log?: Logger } = {}): Promise<RunResult | undefined> {
+    const log = opts.log ?? this.log;
+    // A call id the channel already carries (set by the calls layer) is kept when it is a UUID.
+    const knownId = opts.hotlineCallId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.hotlineCallId) ? opts.hotlineCallId : undefined;
+    const number = channel.destinationNumber;
+    const binding = await resolveNumber(this.db, number);
+    if (!binding) {
+      log.warn({ number }, 'IVR: no published flow is bound to this number; rejecting the call');
+      const id = await createCall(this.db, { id: knownId, channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: number, flowId: null, flowVersion: null });
+      await channel.hangup('UNALLOCATED_NUMBER');
+      await finishCall(this.db, id, 'no_flow', null);
+      return undefined;
+    }
+    const flow = await this.#flow(binding.flowId, binding.version);
+    const callId = await createCall(this.db, { id: knownId, channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: number, flowId: binding.flowId, flowVersion: binding.version });
+    opts.bindCallId?.(callId);
+    const callLog = log.child({ callId, flow: flow.name, version: binding.version });
+    const trail = new PgTrailSink(this.db, callLog);
+    const result = await new FlowRunner(channel, { ...this.ports, trail }, callLog).run({ callId, flowId: binding.flowId, version: binding.version, flow });
+    await finishCall(this.db, callId, result.end, result.variables);
+    callLog.info({ end: result.end, visits: result.visits, lastNode: result.lastNode }, 'IVR flow ended');
+    return result;
+  }
+
+  async #flow(flowId: string, version: number): Promise<CompiledFlow> {
+    const key = `${flowId}:${version}`;
+    let flow = this.#compiled.get(key);
+    if (!flow) {
+      flow = compileFlow((await getVersion(this.db, flowId, version)).definition);
+      if (this.#compiled.size > 200) this.#compiled.clear();
+      this.#compiled.set(key, flow);
+    }
+    return flow;
+  }
+
+  /** Shutdown: new sessions are refused, calls still in the IVR are hung up, their trails written. */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.#stopping = true;
+    const running = [...this.#active.values()];
+    await Promise.all(running.map((r) => r.channel.hangup('SYSTEM_SHUTDOWN').catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(running.map((r) => r.done)), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+}

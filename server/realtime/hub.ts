@@ -1,0 +1,97 @@
+import type Redis from 'ioredis';
+import type { Principal } from '../auth/principal';
+import type { Logger } from '../logging/logger';
+
+/** Who may listen to a topic: the first rule whose `matches` accepts the topic decides. */
+export interface TopicAccess {
+  matches(topic: string): boolean;
+  allow(principal: Principal, topic: string): boolean;
+}
+
+type Handler = (event: unknown, topic: string) => void;
+
+/**
+ * Publish/subscribe across server processes. publish() goes through one Redis
+ * channel; every process (the publisher included) receives each message on its
+ * own subscriber connection and hands it to the local handlers of its topics:
+ * in-process listeners and the WebSocket gateway's browser clients alike.
+ * One channel keeps order per publisher and costs one PUBLISH per event, however
+ * many topics it is for.
+ */
+export class RealtimeHub {
+  readonly #handlers = new Map<string, Set<Handler>>();
+  readonly #access: TopicAccess[] = [];
+  readonly #channel: string;
+  #closed = false;
+
+  constructor(
+    private readonly pub: Redis,
+    /** A dedicated connection: a subscribed Redis connection can do nothing else. */
+    private readonly sub: Redis,
+    redisPrefix: string,
+    private readonly log: Logger,
+  ) {
+    this.#channel = `${redisPrefix}realtime`;
+  }
+
+  async start(): Promise<void> {
+    this.sub.on('message', (channel: string, raw: string) => {
+      if (channel === this.#channel) this.#dispatch(raw);
+    });
+    await this.sub.subscribe(this.#channel);
+  }
+
+  /** Sends an event to every subscriber of these topics, in every process. Fire and forget: failures are logged. */
+  publish(topics: string | string[], event: object): void {
+    if (this.#closed) return;
+    const list = Array.isArray(topics) ? topics : [topics];
+    this.pub.publish(this.#channel, JSON.stringify({ topics: list, event })).catch((err: unknown) => this.log.warn({ err, topics: list }, 'realtime publish failed'));
+  }
+
+  /** Listens to a topic in this process. Returns the unsubscribe function. */
+  subscribe(topic: string, handler: Handler): () => void {
+    let set = this.#handlers.get(topic);
+    if (!set) this.#handlers.set(topic, (set = new Set()));
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+      if (set.size === 0 && this.#handlers.get(topic) === set) this.#handlers.delete(topic);
+    };
+  }
+
+  /** Modules declare who may listen to their topics from a browser; topics nobody declared are server-only. */
+  allowTopics(access: TopicAccess): void {
+    this.#access.push(access);
+  }
+
+  canSubscribe(principal: Principal, topic: string): boolean {
+    const rule = this.#access.find((a) => a.matches(topic));
+    return rule ? rule.allow(principal, topic) : false;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.clear();
+    await this.sub.quit().catch(() => this.sub.disconnect());
+  }
+
+  #dispatch(raw: string): void {
+    let msg: { topics: string[]; event: unknown };
+    try {
+      msg = JSON.parse(raw) as typeof msg;
+    } catch (err) {
+      this.log.warn({ err }, 'unreadable realtime message dropped');
+      return;
+    }
+    for (const topic of msg.topics) {
+      for (const h of this.#handlers.get(topic) ?? []) {
+        try {
+          h(msg.event, topic);
+        } catch (err) {
+          this.log.error({ err, topic }, 'realtime handler threw; continuing');
+        }
+      }
+    }
+  }
+}

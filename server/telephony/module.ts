@@ -1,0 +1,91 @@
+import type { HotlineModule, ModuleContext } from '../module';
+import { provide } from '../module';
+import type { FreeswitchNodeHealth } from '../http/health';
+import { CallRegistry } from './call-registry';
+import { parseFreeswitchEsl, type EslNodeConfig } from './config';
+import { TelephonyNodes } from './nodes';
+import { EslOutboundServer } from './outbound-server';
+
+/** Service names other modules use to reach telephony. */
+export const TELEPHONY_NODES = 'telephony.nodes';
+export const TELEPHONY_OUTBOUND = 'telephony.outbound';
+export const TELEPHONY_CALLS = 'telephony.calls';
+export const FREESWITCH_HEALTH = 'freeswitch.health';
+
+interface Simulated {
+  stop(): Promise<void>;
+}
+
+/**
+ * Telephony: the outbound socket listener (one connection per call, from the
+ * dialplan's `socket` app), one inbound ESL connection per FreeSWITCH node, and
+ * the call registry fed by their events. With no FREESWITCH_ESL (development
+ * only; config refuses it in production) it starts the FreeSWITCH simulator and
+ * says so loudly.
+ */
+export function telephonyModule(): HotlineModule {
+  let nodes: TelephonyNodes | undefined;
+  let outbound: EslOutboundServer | undefined;
+  let sim: Simulated | undefined;
+  return {
+    name: 'telephony',
+    async start(ctx: ModuleContext) {
+      const log = ctx.log.child({ module: 'telephony' });
+      outbound = new EslOutboundServer({ host: ctx.config.eslOutbound.host, port: ctx.config.eslOutbound.port, logger: log });
+      const outboundPort = await outbound.listen();
+      provide(ctx, TELEPHONY_OUTBOUND, outbound);
+
+      let nodeConfigs: EslNodeConfig[];
+      if (ctx.config.freeswitchEsl) {
+        nodeConfigs = parseFreeswitchEsl(ctx.config.freeswitchEsl);
+      } else {
+        const started = await startSimulator(ctx, outboundPort);
+        sim = started.sim;
+        nodeConfigs = [started.node];
+      }
+      const calls = new CallRegistry({ logger: log });
+      nodes = new TelephonyNodes({ nodes: nodeConfigs, logger: log });
+      nodes.on('event', (e) => calls.handle(e));
+      nodes.start();
+      provide(ctx, TELEPHONY_NODES, nodes);
+      provide(ctx, TELEPHONY_CALLS, calls);
+      const simulated = Boolean(sim);
+      provide<() => FreeswitchNodeHealth[]>(ctx, FREESWITCH_HEALTH, () => nodes!.health().map((h) => ({ ...h, simulated })));
+      // Not fatal: the connection keeps retrying with backoff and /api/health shows how it goes.
+      await nodes.waitAnyReady(5000).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'no FreeSWITCH node ready yet; retrying in the background'));
+    },
+    async stop() {
+      await outbound?.close();
+      await nodes?.close();
+      await sim?.stop();
+    },
+  };
+}
+
+/** The development default: the simulator on a loopback port, its dialplan pointed at our outbound socket. */
+async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<{ sim: Simulated; node: EslNodeConfig }> {
+  // Loaded only here so production code paths never import the dev tool.
+  const { startFreeswitchSim } = await import('../../tools/freeswitch-sim');
+  const password = 'ClueCon';
+  const sim = await startFreeswitchSim({
+    eslPort: Number(process.env.SIM_ESL_PORT ?? 0),
+    password,
+    globals: { hotline_socket: `${ctx.config.eslOutbound.host}:${outboundPort}` },
+    soundsDir: ctx.config.mediaDir,
+    recordingsDir: `${ctx.config.mediaDir}/recordings`,
+    logger: ctx.log.child({ module: 'freeswitch-sim' }),
+  });
+  const rule = '*'.repeat(70);
+  const banner = [
+    '',
+    rule,
+    '*  FREESWITCH_ESL is not set: running the FreeSWITCH SIMULATOR.',
+    '*  SIMULATED TELEPHONY, NO AUDIO. Set FREESWITCH_ESL for real calls.',
+    `*  Simulator inbound ESL: 127.0.0.1:${sim.eslPort} (password ${password})`,
+    rule,
+    '',
+  ].join('\n');
+  process.stdout.write(banner + '\n');
+  ctx.log.warn({ eslPort: sim.eslPort }, 'FreeSWITCH simulator running: simulated telephony, no audio');
+  return { sim, node: { host: '127.0.0.1', port: sim.eslPort, password } };
+}
