@@ -1,6 +1,7 @@
 import { ivrModule } from './ivr/module';
 import type { HotlineModule } from './module';
 import { realtimeModule } from './realtime/module';
+import { recordingsModule } from './recordings/module';
 import { routingModule } from './routing/module';
 import { telephonyModule } from './telephony/module';
 
@@ -9,5 +10,5 @@ import { telephonyModule } from './telephony/module';
  * from modules above it). Foundation routes (auth, org, audit, health) are built in.
  */
 export function hotlineModules(): HotlineModule[] {
-  return [telephonyModule(), realtimeModule(), routingModule(), ivrModule()];
+  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), ivrModule()];
 }

@@ -85,7 +85,7 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise
     rule,
     '',
   ].join('\n');
-  process.stdout.write(banner + '\n');
+  if (ctx.config.env !== 'test') process.stdout.write(banner + '\n');
   ctx.log.warn({ eslPort: sim.eslPort }, 'FreeSWITCH simulator running: simulated telephony, no audio');
   return { sim, node: { host: '127.0.0.1', port: sim.eslPort, password } };
 }

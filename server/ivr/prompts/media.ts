@@ -3,59 +3,18 @@
  * (WAV, 8 kHz, mono, 16-bit PCM), espeak-ng renders text (English, Mandarin). Both run
  * as child processes with arguments (never a shell) and a timeout.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UnavailableError, ValidationError } from '../../platform/errors';
+import { ValidationError } from '../../platform/errors';
+import { runTool, ToolError, type MediaTools } from '../../platform/media-tools';
 
-/** Paths of the external media tools, from config (FFMPEG_PATH, ESPEAK_PATH). */
-export interface MediaTools {
-  ffmpeg: string;
-  espeak: string;
-}
-
-const TOOL_TIMEOUT_MS = 30_000;
-
-export class ToolError extends UnavailableError {
-  constructor(
-    readonly tool: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-interface RunResult {
-  code: number | null;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], pkg: 'ffmpeg' | 'espeak-ng', stdin?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), TOOL_TIMEOUT_MS);
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 4000) stderr += d.toString('utf8');
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new ToolError(cmd, err.code === 'ENOENT' ? `${cmd} is not installed (apt-get install ${pkg})` : `${cmd} failed to start: ${err.message}`));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin ?? '');
-  });
-}
+export type { MediaTools };
 
 /** Converts any audio ffmpeg reads to 8 kHz mono 16-bit WAV with a plain 44-byte header. */
 export async function convertToWav8k(tools: MediaTools, input: string, output: string): Promise<void> {
-  const r = await run(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', input, '-vn', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-ac', '1', '-ar', '8000', '-c:a', 'pcm_s16le', '-f', 'wav', output], 'ffmpeg');
+  const r = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', input, '-vn', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-ac', '1', '-ar', '8000', '-c:a', 'pcm_s16le', '-f', 'wav', output], { pkg: 'ffmpeg' });
   if (r.code !== 0) {
     fs.rmSync(output, { force: true });
     throw new ValidationError(`The audio could not be converted: ${r.stderr.trim().split('\n').pop() ?? 'ffmpeg failed'}`, [{ path: 'file', message: 'not a readable wav, mp3 or ogg file' }]);
@@ -68,7 +27,7 @@ const VOICES: Record<'en' | 'zh', string> = { en: 'en', zh: 'cmn' };
 export async function renderSpeech(tools: MediaTools, text: string, lang: 'en' | 'zh', output: string): Promise<void> {
   const tmp = path.join(os.tmpdir(), `hotline-tts-${crypto.randomBytes(8).toString('hex')}.wav`);
   try {
-    const r = await run(tools.espeak, ['-v', VOICES[lang], '-s', lang === 'zh' ? '150' : '160', '-w', tmp, '--stdin'], 'espeak-ng', text);
+    const r = await runTool(tools.espeak, ['-v', VOICES[lang], '-s', lang === 'zh' ? '150' : '160', '-w', tmp, '--stdin'], { pkg: 'espeak-ng', stdin: text });
     if (r.code !== 0 || !fs.existsSync(tmp)) throw new ToolError(tools.espeak, `espeak-ng failed: ${r.stderr.trim()}`);
     await convertToWav8k(tools, tmp, output);
   } finally {
