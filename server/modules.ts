@@ -1,3 +1,4 @@
+import { endpointsModule } from './endpoints/module';
 import { ivrModule } from './ivr/module';
 import type { HotlineModule } from './module';
 import { realtimeModule } from './realtime/module';
@@ -10,5 +11,5 @@ import { telephonyModule } from './telephony/module';
  * from modules above it). Foundation routes (auth, org, audit, health) are built in.
  */
 export function hotlineModules(): HotlineModule[] {
-  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), ivrModule()];
+  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), ivrModule()];
 }

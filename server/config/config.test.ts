@@ -33,7 +33,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/FREESWITCH_ESL: required in production[\s\S]*DATABASE_URL: required/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/h', FREESWITCH_ESL: 'fs:8021:ClueCon' })).toThrow(/ClueCon/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/h', FREESWITCH_ESL: 'fs:8021:s3cret', ADMIN_PASSWORD: 'short-pass' })).toThrow(/ADMIN_PASSWORD/);
-    const ok = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/h', FREESWITCH_ESL: 'fs:8021:s3cret' });
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/h', FREESWITCH_ESL: 'fs:8021:s3cret' })).toThrow(/XML_CURL_PASSWORD/);
+    const ok = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/h', FREESWITCH_ESL: 'fs:8021:s3cret', XML_CURL_PASSWORD: 'a-long-xml-curl-secret' });
     expect(ok.cookieSecure).toBe(true);
   });
 });

@@ -32,6 +32,10 @@ const envSchema = z.object({
   COOKIE_SECURE: bool.optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().positive().default(15),
+  SIP_DOMAIN: z.string().min(1).default('hotline.local'),
+  SIP_WSS_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').default('wss://127.0.0.1:7443'),
+  XML_CURL_USER: z.string().min(1).default('freeswitch'),
+  XML_CURL_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   FFMPEG_PATH: z.string().min(1).default('/usr/bin/ffmpeg'),
   ESPEAK_PATH: z.string().min(1).default('/usr/bin/espeak-ng'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,6 +59,8 @@ export interface Config {
   cookieSecure: boolean;
   login: { maxFailures: number; lockSeconds: number };
   logLevel: string;
+  /** Agent SIP endpoints: the directory domain, where browsers register, and the mod_xml_curl credentials. */
+  sip: { domain: string; wssUrl: string; xmlCurl: { user: string; password: string | undefined } };
   /** External media tools (Debian's ffmpeg and espeak-ng). */
   tools: { ffmpeg: string; espeak: string };
 }
@@ -93,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockSeconds: Math.round(e.LOGIN_LOCK_MINUTES * 60) },
     logLevel: e.LOG_LEVEL,
     tools: { ffmpeg: e.FFMPEG_PATH, espeak: e.ESPEAK_PATH },
+    sip: { domain: e.SIP_DOMAIN, wssUrl: e.SIP_WSS_URL, xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD } },
   };
 }
 
@@ -105,6 +112,7 @@ function productionProblems(e: z.output<typeof envSchema>): string[] {
     problems.push('FREESWITCH_ESL: the default ESL password "ClueCon" is not allowed in production');
   }
   if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+  if (!e.XML_CURL_PASSWORD) problems.push('XML_CURL_PASSWORD: required in production (FreeSWITCH fetches agent SIP credentials with it)');
   if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12) {
     problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
   }

@@ -22,6 +22,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(express.json({ limit: '1mb' }));
+  // FreeSWITCH's mod_xml_curl posts form-encoded fields.
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(cookieParser());
 
   const openapi = route({ method: 'get', path: '/api/openapi.json', tag: 'system', summary: 'This API description', access: 'public', handler: () => Promise.resolve(doc) });
