@@ -1,3 +1,4 @@
+import { blacklistModule } from './blacklist/module';
 import { endpointsModule } from './endpoints/module';
 import { ivrModule } from './ivr/module';
 import type { HotlineModule } from './module';
@@ -11,5 +12,5 @@ import { telephonyModule } from './telephony/module';
  * from modules above it). Foundation routes (auth, org, audit, health) are built in.
  */
 export function hotlineModules(): HotlineModule[] {
-  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), ivrModule()];
+  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), blacklistModule(), ivrModule()];
 }

@@ -21,6 +21,7 @@ export const PERMISSIONS = [
   { code: 'ivr.manage', name: 'Manage IVR flows', nameZh: '管理语音导航', description: 'Edit, validate, publish and roll back IVR flows; manage prompts and service numbers.' },
   { code: 'routing.manage', name: 'Manage routing', nameZh: '管理路由规则', description: 'Edit queues, routing rules, schedules and overflow.' },
   { code: 'settings.manage', name: 'Manage settings', nameZh: '管理系统设置', description: 'Edit system settings, system messages and chat sites.' },
+  { code: 'blacklist.manage', name: 'Manage the blacklist', nameZh: '管理黑名单', description: 'Block and unblock phone numbers and chat visitors.' },
   { code: 'reports.view', name: 'View reports', nameZh: '查看报表', description: 'Read reports and dashboards.' },
 ] as const;
 
@@ -39,7 +40,7 @@ export const BUILTIN_ROLES: { code: string; name: string; description: string; p
     code: 'supervisor',
     name: 'Supervisor',
     description: 'Watches queues and agents, reads every record.',
-    permissions: ['agent.view', 'skillgroup.view', 'supervisor.monitor', 'calls.view_all', 'recordings.listen_all', 'reports.view', 'apitoken.manage'],
+    permissions: ['agent.view', 'skillgroup.view', 'supervisor.monitor', 'calls.view_all', 'recordings.listen_all', 'reports.view', 'apitoken.manage', 'blacklist.manage'],
   },
   { code: 'qa', name: 'Quality inspector', description: 'Replays and scores recordings and chats.', permissions: ['agent.view', 'calls.view_all', 'recordings.listen_all', 'qa.score'] },
   { code: 'agent', name: 'Agent', description: 'Takes calls and chats.', permissions: ['calls.handle', 'chat.handle', 'skillgroup.view'] },

@@ -1,5 +1,5 @@
 import { recordAudit, SYSTEM_ACTOR } from '../audit/audit';
-import { BUILTIN_ROLES } from '../auth/permissions';
+import { BUILTIN_ROLES, PERMISSION_CODES } from '../auth/permissions';
 import { hashPassword } from '../auth/passwords';
 import { generatePassword } from '../auth/secrets';
 import { inTransaction, type Db } from '../db/pool';
@@ -21,6 +21,8 @@ export async function bootstrapPeople(db: Db, admin: { username: string; passwor
       );
       if (rowCount) await recordAudit(tx, { actor: SYSTEM_ACTOR, action: 'role.create', entityType: 'role', entityId: role.code, after: role });
     }
+    // The built-in admin role means "every permission", including codes added by later versions.
+    await tx.query(`UPDATE roles SET permissions = $1 WHERE code = 'admin' AND builtin AND NOT permissions @> $1`, [PERMISSION_CODES]);
     const { rowCount: hasAdmin } = await tx.query('SELECT 1 FROM users WHERE is_superadmin LIMIT 1');
     if (hasAdmin) return undefined;
     const password = admin.password ?? generatePassword();
