@@ -1,4 +1,5 @@
 import { blacklistModule } from './blacklist/module';
+import { callsModule } from './calls/module';
 import { endpointsModule } from './endpoints/module';
 import { ivrModule } from './ivr/module';
 import type { HotlineModule } from './module';
@@ -12,5 +13,5 @@ import { telephonyModule } from './telephony/module';
  * from modules above it). Foundation routes (auth, org, audit, health) are built in.
  */
 export function hotlineModules(): HotlineModule[] {
-  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), blacklistModule(), ivrModule()];
+  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), blacklistModule(), callsModule(), ivrModule()];
 }

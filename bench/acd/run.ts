@@ -5,7 +5,7 @@
  * stays at its size. Reports assignments per second and the latency of one
  * assignment decision (read the queue head and candidates, rank, atomic claim).
  *
- * env: AGENTS (5000), WAITING (20000), GROUPS (50), SECONDS (10), WARMUP_SECONDS (2),
+ * env: ACD_AGENTS (5000), ACD_WAITING (20000), ACD_GROUPS (50), ACD_SECONDS (10), ACD_WARMUP_SECONDS (2),
  *      REDIS_URL (redis://127.0.0.1:6379). Last line: one JSON object.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,11 +19,11 @@ import type { Channel } from '../../server/routing/policy/types';
 import { MemoryStore } from './memory-store';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
-const AGENTS = env('AGENTS', 5000);
-const WAITING = env('WAITING', 20_000);
-const GROUPS = env('GROUPS', 50);
-const SECONDS = env('SECONDS', 10);
-const WARMUP = env('WARMUP_SECONDS', 2);
+const AGENTS = env('ACD_AGENTS', 5000);
+const WAITING = env('ACD_WAITING', 20_000);
+const GROUPS = env('ACD_GROUPS', 50);
+const SECONDS = env('ACD_SECONDS', 10);
+const WARMUP = env('ACD_WARMUP_SECONDS', 2);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function percentile(sorted: number[], p: number): number {
@@ -33,6 +33,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const prefix = `hotline-bench:${process.pid}:`;
+  // Plain connections, as the server's (auto-pipelining was measured: slower here).
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   const sub = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   const hub = new RealtimeHub(redis, sub, prefix, silentLogger);
@@ -64,8 +65,10 @@ async function main(): Promise<void> {
     const channel: Channel = n % 10 < 3 ? 'voice' : 'chat';
     return engine.enqueue({ channel, target: { kind: 'group', id: groups[n % GROUPS]! }, customerId: `cust-${n % 50_000}`, priority: n % 20 === 0 ? 5 : 0 });
   };
-  process.stderr.write(`filling: ${WAITING} contacts in ${GROUPS} groups…\n`);
-  for (let i = 0; i < WAITING; i += 200) await Promise.all(Array.from({ length: Math.min(200, WAITING - i) }, enqueueOne));
+  // Enough that WAITING still wait once every agent slot (1 call + 2 chats each) is busy.
+  const fill = WAITING + AGENTS * 3;
+  process.stderr.write(`filling: ${fill} contacts in ${GROUPS} groups…\n`);
+  for (let i = 0; i < fill; i += 200) await Promise.all(Array.from({ length: Math.min(200, fill - i) }, enqueueOne));
 
   // Agents accept at once and finish after a short handle time; each finished contact is replaced.
   let measuring = false;

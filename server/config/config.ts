@@ -39,6 +39,12 @@ const envSchema = z.object({
   FFMPEG_PATH: z.string().min(1).default('/usr/bin/ffmpeg'),
   ESPEAK_PATH: z.string().min(1).default('/usr/bin/espeak-ng'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CALLS_GATEWAY_DIAL: z.string().min(1).regex(/\{number\}/, 'must contain {number}').default('sofia/gateway/default/{number}'),
+  CALLS_ANNOUNCE_INTERVAL_SEC: z.coerce.number().int().min(0).max(3600).default(30),
+  CALLS_HOLD_MUSIC: z.string().min(1).default('local_stream://moh'),
+  CALLS_SERVICE_NUMBER: z.string().regex(/^\+?[0-9]{2,20}$/, 'a phone number').optional(),
+  WEBHOOK_URL: z.url().optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -63,6 +69,10 @@ export interface Config {
   sip: { domain: string; wssUrl: string; xmlCurl: { user: string; password: string | undefined } };
   /** External media tools (Debian's ffmpeg and espeak-ng). */
   tools: { ffmpeg: string; espeak: string };
+  /** Calls: dial string for external numbers, queue announcements, hold music, default caller id of click-to-call. */
+  calls: { gatewayDial: string; announceIntervalSec: number; holdMusic: string; serviceNumber: string | undefined };
+  /** Signed call-event webhooks (HMAC-SHA256 of the body with the secret); unset URL: none sent. */
+  webhook: { url: string | undefined; secret: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -81,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const problems = productionProblems(e);
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set (webhooks are signed)');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -100,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     tools: { ffmpeg: e.FFMPEG_PATH, espeak: e.ESPEAK_PATH },
     sip: { domain: e.SIP_DOMAIN, wssUrl: e.SIP_WSS_URL, xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD } },
+    calls: { gatewayDial: e.CALLS_GATEWAY_DIAL, announceIntervalSec: e.CALLS_ANNOUNCE_INTERVAL_SEC, holdMusic: e.CALLS_HOLD_MUSIC, serviceNumber: e.CALLS_SERVICE_NUMBER },
+    webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET },
   };
 }
 

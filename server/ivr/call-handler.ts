@@ -2,6 +2,7 @@
  * Entry point for calls: an outbound ESL session arrives, the dialled number picks the
  * flow, the flow's active version is pinned for this call, and the runner walks it.
  */
+import { findBlocking } from '../blacklist/store';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
 import type { OutboundSession } from '../telephony';
@@ -57,6 +58,22 @@ export class IvrCallHandler {
       const id = await createCall(this.db, { id: knownId, channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: number, flowId: null, flowVersion: null });
       await channel.hangup('UNALLOCATED_NUMBER');
       await finishCall(this.db, id, 'no_flow', null);
+      return undefined;
+    }
+    const blocked = channel.callerNumber ? await findBlocking(this.db, 'voice', channel.callerNumber) : undefined;
+    if (blocked) {
+      // Blacklisted caller: a message, then released; the call record says why.
+      const id = await createCall(this.db, { id: knownId, channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: number, flowId: binding.flowId, flowVersion: binding.version });
+      await this.db.query("UPDATE calls SET disposition = 'blacklisted' WHERE id = $1", [id]);
+      log.info({ callId: id, entry: blocked.id }, 'IVR: blacklisted caller released');
+      try {
+        await channel.answer();
+        await channel.play([await this.ports.prompts.resolve({ text: '抱歉，您的号码暂时无法接入本服务。', lang: 'zh' }, 'zh')]);
+      } catch (err) {
+        log.debug({ err }, 'blacklist message not played');
+      }
+      await channel.hangup('CALL_REJECTED');
+      await finishCall(this.db, id, 'blacklisted', null);
       return undefined;
     }
     const flow = await this.#flow(binding.flowId, binding.version);

@@ -61,7 +61,13 @@ export interface EngineOptions {
   resyncIntervalMs?: number;
 }
 
-const MAX_ROUNDS_PER_DRAIN = 10_000;
+/** Per queue: callers waiting for the next pass, and the pump running passes. */
+interface DrainSlot {
+  waiters: (() => void)[];
+  pump: Promise<void> | undefined;
+}
+
+const MAX_ROUNDS_PER_PASS = 200;
 const SWEEP_BATCH = 500;
 const PERSONAL_QUEUE_LEVEL = 10;
 
@@ -93,7 +99,7 @@ export class RoutingEngine {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #sinks = new Map<Channel, OfferSink>();
-  readonly #drains = new Map<string, { again: boolean; promise: Promise<void> }>();
+  readonly #drains = new Map<string, DrainSlot>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #opts: EngineOptions;
   #timer: NodeJS.Timeout | undefined;
@@ -141,7 +147,7 @@ export class RoutingEngine {
     clearInterval(this.#timer);
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#sweeping;
-    await Promise.allSettled([...this.#drains.values()].map((d) => d.promise));
+    await Promise.allSettled([...this.#drains.values()].flatMap((d) => (d.pump ? [d.pump] : [])));
     this.events.removeAllListeners();
   }
 
@@ -202,8 +208,9 @@ export class RoutingEngine {
       ({ action: target, overflow, id: ruleId } = rule);
     }
     const asked = target;
-    const info = await this.#live.queueInfo(targetKey(target), req.channel);
-    const arrival = overflowOnArrival(overflow, { queueLength: info.waiting, loggedIn: info.loggedIn, ready: info.ready });
+    // Queue numbers are read only when an arrival condition needs them.
+    const info = overflow.some((o) => o.when.kind !== 'wait_over') ? await this.#live.queueInfo(targetKey(target), req.channel) : undefined;
+    const arrival = info && overflowOnArrival(overflow, { queueLength: info.waiting, loggedIn: info.loggedIn, ready: info.ready });
     const record = {
       id,
       channel: req.channel,
@@ -243,14 +250,15 @@ export class RoutingEngine {
     if (arrival) this.#publish({ type: 'contact.overflowed', contactId: id, channel: req.channel, from: asked, to: target, reason: arrival.when.kind, owner: record.owner, at: now });
     this.#publish({ type: 'contact.queued', contactId: id, channel: req.channel, target, priority, position: r.rank + 1, at: now });
     await this.#drain(targetKey(target), req.channel);
-    const pos = await this.position(id).catch(() => undefined);
+    const after = await this.#live.queueInfo(targetKey(target), req.channel, id);
+    const queued = after.contactState === 'queued' && after.rank !== null;
     return {
-      status: pos?.state === 'queued' ? 'queued' : 'offered',
+      status: queued ? 'queued' : 'offered',
       contactId: id,
       target,
       ruleId,
-      position: pos?.position ?? null,
-      estimatedWaitSeconds: pos?.estimatedWaitSeconds ?? null,
+      position: queued ? after.rank! + 1 : null,
+      estimatedWaitSeconds: queued ? this.#estimate(after.rank! + 1, after) : null,
       ...(arrival ? { overflowedFrom: asked } : {}),
     };
   }
@@ -275,7 +283,7 @@ export class RoutingEngine {
     await this.#store.markAccepted(r.contactId, r.agentId, now);
     this.#publish({ type: 'offer.accepted', offerId, contactId: r.contactId, agentId: r.agentId, channel: r.channel, waitMs: now - r.enqueuedAt, seq: r.seq, at: now });
     // One fewer outstanding offer: under the burst cap the agent may take the next contact.
-    await this.kick(r.agentId);
+    if (r.freed) await this.kick(r.agentId);
     return { contactId: r.contactId, agentId: r.agentId, channel: r.channel };
   }
 
@@ -307,7 +315,7 @@ export class RoutingEngine {
       await this.#presenceChanged(r.agentId, presence, 'voice_contact_ended');
     }
     this.#publish({ type: 'contact.completed', contactId, agentId: r.agentId, channel: r.channel, handleMs, seq: r.seq, at: now });
-    await this.kick(r.agentId);
+    if (r.freed) await this.kick(r.agentId);
   }
 
   /** The customer left before being served (hung up, closed the chat). The wait is recorded. */
@@ -336,13 +344,16 @@ export class RoutingEngine {
     if (loc.state !== 'queued') return { ...base, position: null, estimatedWaitSeconds: 0 };
     const info = await this.#live.queueInfo(loc.target, loc.channel, contactId);
     const position = (info.rank ?? 0) + 1;
-    const estimatedWaitSeconds = estimateWaitSeconds({
+    return { ...base, position, estimatedWaitSeconds: this.#estimate(position, info) };
+  }
+
+  #estimate(position: number, info: QueueInfo): number | null {
+    return estimateWaitSeconds({
       position,
       agentsServing: info.loggedIn,
       slotsPerAgent: info.loggedIn > 0 ? info.slots / info.loggedIn : 1,
       averageHandleSeconds: info.handled > 0 ? info.handleMs / info.handled / 1000 : undefined,
     });
-    return { ...base, position, estimatedWaitSeconds };
   }
 
   // ── agents ─────────────────────────────────────────────────────────────
@@ -452,7 +463,7 @@ export class RoutingEngine {
         const view = (i: QueueInfo) => ({
           waiting: i.waiting,
           longestWaitSeconds: i.oldestEnqueuedAt === null ? 0 : Math.max(0, Math.round((now - i.oldestEnqueuedAt) / 1000)),
-          estimatedWaitSeconds: i.waiting === 0 ? 0 : estimateWaitSeconds({ position: i.waiting, agentsServing: i.loggedIn, slotsPerAgent: i.loggedIn ? i.slots / i.loggedIn : 1, averageHandleSeconds: i.handled ? i.handleMs / i.handled / 1000 : undefined }),
+          estimatedWaitSeconds: i.waiting === 0 ? 0 : this.#estimate(i.waiting, i),
         });
         return { target: parseTargetKey(t), channels: { voice: view(voice), chat: view(chat) }, agents: byState };
       }),
@@ -463,41 +474,51 @@ export class RoutingEngine {
 
   /**
    * Offers the queue's waiting contacts while agents can take them. Repeated
-   * triggers for one queue collapse into one loop per process; other processes
-   * may drain the same queue at the same time, and the claim keeps them honest.
+   * triggers for one queue collapse: one pump per queue per process runs passes
+   * back to back, and a caller waits for the first pass that starts after its
+   * trigger (so it sees the effect of its own change, but never waits for other
+   * callers' work under continuous load). Other processes may drain the same queue
+   * at the same time; the claim keeps them honest.
    */
   #drain(target: string, channel: Channel): Promise<void> {
     const key = `${channel}|${target}`;
-    const running = this.#drains.get(key);
-    if (running) {
-      running.again = true;
-      return running.promise;
-    }
-    const state = { again: false, promise: Promise.resolve() };
-    state.promise = (async () => {
-      try {
-        do {
-          state.again = false;
-          await this.#drainOnce(target, channel);
-        } while (state.again && !this.#closed);
-      } catch (err) {
-        this.#log.error({ err, target, channel }, 'assignment loop failed; the next trigger retries');
-      } finally {
-        this.#drains.delete(key);
-      }
-    })();
-    this.#drains.set(key, state);
-    return state.promise;
+    let slot = this.#drains.get(key);
+    if (!slot) this.#drains.set(key, (slot = { waiters: [], pump: undefined }));
+    const done = new Promise<void>((resolve) => slot.waiters.push(resolve));
+    slot.pump ??= this.#pump(key, slot, target, channel);
+    return done;
   }
 
-  async #drainOnce(target: string, channel: Channel): Promise<void> {
-    for (let round = 0; round < MAX_ROUNDS_PER_DRAIN && !this.#closed; round++) {
+  async #pump(key: string, slot: DrainSlot, target: string, channel: Channel): Promise<void> {
+    try {
+      while (slot.waiters.length > 0 && !this.#closed) {
+        const batch = slot.waiters.splice(0);
+        let more = false;
+        try {
+          more = await this.#drainOnce(target, channel);
+        } catch (err) {
+          this.#log.error({ err, target, channel }, 'assignment pass failed; the next trigger retries');
+        }
+        for (const resolve of batch) resolve();
+        // A pass stops after a bounded number of decisions so callers are answered; carry on if there is more.
+        if (more && slot.waiters.length === 0) slot.waiters.push(() => undefined);
+      }
+    } finally {
+      for (const resolve of slot.waiters.splice(0)) resolve();
+      this.#drains.delete(key);
+    }
+  }
+
+  /** Decisions until the queue is empty or nobody can take its head; true when it stopped at the round limit. */
+  async #drainOnce(target: string, channel: Channel): Promise<boolean> {
+    for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
+      if (this.#closed) return false;
       const t0 = performance.now();
       const head = await this.#live.peek(target, channel);
-      if (!head || head.candidates.length === 0) return;
+      if (!head || head.candidates.length === 0) return false;
       const now = this.#clock();
       const ranked = rankAgents(this.#strategyOf(target), head.candidates, { lastServed: head.lastServed, tried: head.tried, now, random: this.#random });
-      let outcome: 'offered' | 'contact_gone' | 'no_agent' = 'no_agent';
+      let outcome: 'offered' | 'offered_last' | 'contact_gone' | 'no_agent' = 'no_agent';
       for (const agent of ranked) {
         const offerId = randomUUID();
         const deadline = Math.round(this.#clock() + this.#offerTimeout(channel) * 1000);
@@ -520,6 +541,7 @@ export class RoutingEngine {
             at: now,
           };
           this.#publish(offer);
+          if (!r.more) outcome = 'offered_last';
           break;
         }
         if (r.reason === 'contact_gone') {
@@ -527,10 +549,12 @@ export class RoutingEngine {
           break;
         }
       }
-      this.monitor.emit('decision', { target, channel, outcome, ms: performance.now() - t0 });
-      // Every candidate vanished under us: their own changes trigger the next attempt.
-      if (outcome === 'no_agent') return;
+      this.monitor.emit('decision', { target, channel, outcome: outcome === 'offered_last' ? 'offered' : outcome, ms: performance.now() - t0 });
+      // Nobody left who could take the next one, or every candidate vanished under us:
+      // their own changes trigger the next attempt.
+      if (outcome === 'no_agent' || outcome === 'offered_last') return false;
     }
+    return true;
   }
 
   #strategyOf(target: string): GroupStrategy {
@@ -597,7 +621,7 @@ export class RoutingEngine {
 
   async #afterRelease(r: ReleasedOffer): Promise<void> {
     await this.#drain(r.target, r.channel);
-    await this.kick(r.agentId);
+    if (r.freed) await this.kick(r.agentId);
   }
 
   #outcome(r: ReleasedOffer, at: number) {

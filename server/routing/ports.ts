@@ -85,7 +85,7 @@ export interface Peek {
 }
 
 export type ClaimResult =
-  | { ok: true; seq: number; target: string; channel: Channel; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null }
+  | { ok: true; seq: number; target: string; channel: Channel; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; more: boolean }
   | { ok: false; reason: 'contact_gone' | 'agent_unavailable' };
 
 export interface ReleasedOffer {
@@ -97,6 +97,8 @@ export interface ReleasedOffer {
   seq: number;
   /** Set when the release paused the agent (missed too many). */
   pausedAs: 'missed' | null;
+  /** The agent became available somewhere: worth looking for work for them. */
+  freed: boolean;
 }
 
 export interface QueueInfo {
@@ -118,15 +120,15 @@ export interface LiveState {
   getAgents(agentIds: string[]): Promise<LiveAgent[]>;
   listAgentIds(): Promise<string[]>;
   listTargets(): Promise<string[]>;
-  setPresence(agentId: string, expectedVer: number, next: Presence, now: number): Promise<{ ok: true; ver: number } | { ok: false; reason: 'conflict' | 'missing' }>;
+  setPresence(agentId: string, expectedVer: number, next: Presence, now: number): Promise<{ ok: true; ver: number; freed: boolean } | { ok: false; reason: 'conflict' | 'missing' }>;
   setMaxOffers(n: number): Promise<void>;
   enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }): Promise<{ ok: true; rank: number } | { ok: false }>;
   peek(target: string, channel: Channel): Promise<Peek | undefined>;
   claim(contactId: string, agentId: string, offerId: string, deadline: number): Promise<ClaimResult>;
-  accept(offerId: string, now: number, returningTtlSeconds: number, byAgent?: string): Promise<{ ok: true; contactId: string; agentId: string; channel: Channel; target: string; seq: number; enqueuedAt: number } | { ok: false; reason: 'gone' | 'expired' | 'not_yours' }>;
+  accept(offerId: string, now: number, returningTtlSeconds: number, byAgent?: string): Promise<{ ok: true; contactId: string; agentId: string; channel: Channel; target: string; seq: number; enqueuedAt: number; freed: boolean } | { ok: false; reason: 'gone' | 'expired' | 'not_yours' }>;
   release(offerId: string, now: number, mode: 'reject' | 'timeout', autopause: number, byAgent?: string): Promise<{ ok: true; released: ReleasedOffer } | { ok: false; reason: 'gone' | 'not_yours' }>;
   expireOffers(now: number, limit: number, autopause: number): Promise<ReleasedOffer[]>;
-  complete(contactId: string, now: number, wrapUpSeconds: number): Promise<{ ok: true; agentId: string; channel: Channel; target: string; enqueuedAt: number; acceptedAt: number; seq: number; wrapUntil: number | null } | { ok: false; reason: 'gone' | 'not_active' }>;
+  complete(contactId: string, now: number, wrapUpSeconds: number): Promise<{ ok: true; agentId: string; channel: Channel; target: string; enqueuedAt: number; acceptedAt: number; seq: number; wrapUntil: number | null; freed: boolean } | { ok: false; reason: 'gone' | 'not_active' }>;
   abandon(contactId: string, now: number): Promise<{ ok: true; stateBefore: 'queued' | 'offered'; agentId: string | null; offerId: string | null; channel: Channel; target: string; enqueuedAt: number; seq: number } | { ok: false; reason: 'gone' | 'active' }>;
   endWrapUps(now: number, limit: number): Promise<{ agentId: string; ver: number }[]>;
   dueWaitOverflows(now: number, limit: number): Promise<{ contactId: string; target: string; channel: Channel; to: OverflowDestination | null }[]>;

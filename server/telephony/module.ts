@@ -11,6 +11,8 @@ export const TELEPHONY_NODES = 'telephony.nodes';
 export const TELEPHONY_OUTBOUND = 'telephony.outbound';
 export const TELEPHONY_CALLS = 'telephony.calls';
 export const FREESWITCH_HEALTH = 'freeswitch.health';
+/** The FreeSWITCH simulator when it runs (no FREESWITCH_ESL): tests place calls and register endpoints with it. */
+export const TELEPHONY_SIMULATOR = 'telephony.simulator';
 
 interface Simulated {
   stop(): Promise<void>;
@@ -42,6 +44,7 @@ export function telephonyModule(): HotlineModule {
         const started = await startSimulator(ctx, outboundPort);
         sim = started.sim;
         nodeConfigs = [started.node];
+        provide(ctx, TELEPHONY_SIMULATOR, started.sim);
       }
       const calls = new CallRegistry({ logger: log });
       nodes = new TelephonyNodes({ nodes: nodeConfigs, logger: log });
@@ -63,12 +66,13 @@ export function telephonyModule(): HotlineModule {
 }
 
 /** The development default: the simulator on a loopback port, its dialplan pointed at our outbound socket. */
-async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<{ sim: Simulated; node: EslNodeConfig }> {
+async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<{ sim: Simulated & object; node: EslNodeConfig }> {
   // Loaded only here so production code paths never import the dev tool.
   const { startFreeswitchSim } = await import('../../tools/freeswitch-sim');
   const password = 'ClueCon';
   const sim = await startFreeswitchSim({
     eslPort: Number(process.env.SIM_ESL_PORT ?? 0),
+    speed: Number(process.env.SIM_SPEED ?? 1),
     password,
     globals: { hotline_socket: `${ctx.config.eslOutbound.host}:${outboundPort}` },
     soundsDir: ctx.config.mediaDir,

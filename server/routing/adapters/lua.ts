@@ -11,7 +11,8 @@
  *   K a:<agent>:t           hash  target → skill level          (queues the agent serves)
  *   K a:<agent>:rr          hash  target → seq of last offer    (round robin)
  *   K t:<target>:m          set   agents serving the target
- *   K t:<target>:<ch>:av    set   agents who could take one more <ch> contact now (kept exact by reindex)
+ *   K t:<target>:n          hash  logged ready vslots cslots: counts over its logged-in agents
+ *   K t:<target>:<ch>:av    hash  agent → "level|idle|load|rr" for agents who could take one more <ch> contact now (kept exact by reindex)
  *   K t:<target>:<ch>:q     zset  waiting contacts by queue score (priority, then time)
  *   K t:<target>:<ch>:age   zset  waiting contacts by enqueue time (longest wait)
  *   K c:<contact>           hash  st(queued|offered|active) ch t sc enq pr cu ow ag of acc wov
@@ -49,12 +50,44 @@ local function can_take(id, ch)
 end
 
 -- Keeps the availability index exact: called after every change to an agent.
+-- Returns 1 when the agent became available somewhere it was not: only then is
+-- it worth looking for work for them (an agent already available was looked for).
+-- The index also carries what the strategies rank on ("level|idle|load|rr"), so
+-- reading a queue's candidates is one HGETALL however many there are.
 local function reindex(id)
-  local targets = redis.call('HKEYS', akey(id) .. ':t')
+  local ak = akey(id)
+  local levels = redis.call('HGETALL', ak .. ':t')
+  local f = redis.call('HMGET', ak, 'idle', 'vl', 'cl')
+  local facts = '|' .. (f[1] or '0') .. '|' .. tostring(num(f[2]) + num(f[3])) .. '|'
+  local freed = 0
   for _, ch in ipairs({'voice', 'chat'}) do
     local ok = can_take(id, ch)
-    for _, t in ipairs(targets) do
-      if ok then redis.call('SADD', avkey(t, ch), id) else redis.call('SREM', avkey(t, ch), id) end
+    for i = 1, #levels, 2 do
+      local t = levels[i]
+      if ok then
+        local rr = redis.call('HGET', ak .. ':rr', t) or '0'
+        if redis.call('HSET', avkey(t, ch), id, levels[i + 1] .. facts .. rr) == 1 then freed = 1 end
+      else
+        redis.call('HDEL', avkey(t, ch), id)
+      end
+    end
+  end
+  return freed
+end
+
+-- Per-target counters (logged in, ready, voice and chat slots of logged-in agents),
+-- kept exact by subtracting an agent's share before a change and adding it after,
+-- so queue numbers cost O(1) instead of a scan of the group.
+local function share(id, sign)
+  local r = redis.call('HMGET', akey(id), 'st', 'vc', 'cc')
+  if not r[1] or r[1] == 'offline' then return end
+  local ready = 0
+  if r[1] == 'ready' then ready = 1 end
+  for _, t in ipairs(redis.call('HKEYS', akey(id) .. ':t')) do
+    local n = K .. 't:' .. t .. ':n'
+    -- Zero deltas are skipped: Lua's -1 * 0 is "-0", which HINCRBY refuses.
+    for f, v in pairs({logged = 1, ready = ready, vslots = num(r[2]), cslots = num(r[3])}) do
+      if v ~= 0 then redis.call('HINCRBY', n, f, sign * v) end
     end
   end
 end
@@ -87,7 +120,9 @@ local function release_offer(oid, now, mode, autopause)
   if mode == 'timeout' then
     local misses = redis.call('HINCRBY', ak, 'ms', 1)
     if autopause > 0 and misses >= autopause and redis.call('HGET', ak, 'st') == 'ready' then
+      share(aid, -1)
       redis.call('HSET', ak, 'st', 'not_ready', 'rs', 'missed', 'since', now, 'wu', '', 'ms', 0)
+      share(aid, 1)
       redis.call('HINCRBY', ak, 'ver', 1)
       paused = 'missed'
     end
@@ -100,15 +135,15 @@ local function release_offer(oid, now, mode, autopause)
     queue_contact(cid, t, ch, f[1], f[2])
     redis.call('SADD', c .. ':tried', aid)
   end
-  reindex(aid)
-  return {oid, cid, aid, ch, t, tostring(next_seq()), paused}
+  local freed = reindex(aid)
+  return {oid, cid, aid, ch, t, tostring(next_seq()), paused, tostring(freed)}
 end
 `;
 
 const script = (body: string) => `${PRELUDE}\n${body}`;
 
 export const SCRIPTS = {
-  /** ARGV: K, agent, now, vc, cc, cbc, vr, n, target1, level1, … → 'ok' */
+  /** ARGV: K, agent, now, vc, cc, cbc, vr, n, target1, level1, … → freed ('1' | '0') */
   setAgent: script(`
 local aid, now = ARGV[2], ARGV[3]
 local ak = akey(aid)
@@ -116,6 +151,7 @@ if redis.call('EXISTS', ak) == 0 then
   redis.call('HSET', ak, 'st', 'offline', 'rs', '', 'since', now, 'wu', '', 'ver', 0, 'vl', 0, 'cl', 0, 'pd', 0, 'idle', now, 'ms', 0)
   redis.call('SADD', K .. 'agents', aid)
 end
+share(aid, -1)
 redis.call('HSET', ak, 'vc', ARGV[4], 'cc', ARGV[5], 'cbc', ARGV[6], 'vr', ARGV[7])
 local wanted = {}
 local n = tonumber(ARGV[8])
@@ -124,8 +160,8 @@ for _, t in ipairs(redis.call('HKEYS', ak .. ':t')) do
   if not wanted[t] then
     redis.call('HDEL', ak .. ':t', t)
     redis.call('SREM', K .. 't:' .. t .. ':m', aid)
-    redis.call('SREM', avkey(t, 'voice'), aid)
-    redis.call('SREM', avkey(t, 'chat'), aid)
+    redis.call('HDEL', avkey(t, 'voice'), aid)
+    redis.call('HDEL', avkey(t, 'chat'), aid)
   end
 end
 for t, level in pairs(wanted) do
@@ -133,11 +169,11 @@ for t, level in pairs(wanted) do
   redis.call('SADD', K .. 't:' .. t .. ':m', aid)
   redis.call('SADD', K .. 'targets', t)
 end
-reindex(aid)
-return 'ok'
+share(aid, 1)
+return tostring(reindex(aid))
 `),
 
-  /** Compare-and-set of presence. ARGV: K, agent, expectedVer, st, rs, since, wu, now → {'ok', ver} | {'conflict', ver} | {'missing'} */
+  /** Compare-and-set of presence. ARGV: K, agent, expectedVer, st, rs, since, wu, now → {'ok', ver, freed} | {'conflict', ver} | {'missing'} */
   setPresence: script(`
 local aid = ARGV[2]
 local ak = akey(aid)
@@ -146,15 +182,16 @@ local ver = num(redis.call('HGET', ak, 'ver'))
 if ver ~= tonumber(ARGV[3]) then return {'conflict', tostring(ver)} end
 local prev = redis.call('HGET', ak, 'st')
 local st, now = ARGV[4], ARGV[8]
+share(aid, -1)
 redis.call('HSET', ak, 'st', st, 'rs', ARGV[5], 'since', ARGV[6], 'wu', ARGV[7], 'ver', ver + 1)
+share(aid, 1)
 if st == 'wrap_up' then redis.call('ZADD', K .. 'wrap', ARGV[7], aid) else redis.call('ZREM', K .. 'wrap', aid) end
 if st == 'ready' and prev ~= 'ready' then
   redis.call('HSET', ak, 'ms', 0)
   -- Back from a break or logging in: idle from now. Back from wrap-up: idle since the contact ended.
   if prev ~= 'wrap_up' then mark_idle_if_free(aid, now) end
 end
-reindex(aid)
-return {'ok', tostring(ver + 1)}
+return {'ok', tostring(ver + 1), tostring(reindex(aid))}
 `),
 
   /** ARGV: K, contact, target, ch, score, enq, prio, customer, owner, wovDeadline, wovJson → {'ok', rank} | {'exists'} */
@@ -172,7 +209,7 @@ return {'ok', tostring(redis.call('ZRANK', qkey(t, ch), cid))}
   /**
    * The head of a queue and everyone who could take it now, with the facts the
    * strategies rank on. ARGV: K, target, ch →
-   * {} | {contact, customer, lastServed, nTried, tried…, agent, level, idle, load, rr, …}
+   * {} | {contact, customer, lastServed, nTried, tried…, agent, "level|idle|load|rr", …}
    */
   peek: script(`
 local t, ch = ARGV[2], ARGV[3]
@@ -187,22 +224,15 @@ local out = {cid, cu, last}
 local tried = redis.call('SMEMBERS', c .. ':tried')
 table.insert(out, tostring(#tried))
 for _, a in ipairs(tried) do table.insert(out, a) end
-for _, aid in ipairs(redis.call('SMEMBERS', avkey(t, ch))) do
-  local ak = akey(aid)
-  local r = redis.call('HMGET', ak, 'idle', 'vl', 'cl')
-  table.insert(out, aid)
-  table.insert(out, redis.call('HGET', ak .. ':t', t) or '0')
-  table.insert(out, r[1] or '0')
-  table.insert(out, tostring(num(r[2]) + num(r[3])))
-  table.insert(out, redis.call('HGET', ak .. ':rr', t) or '0')
-end
+local av = redis.call('HGETALL', avkey(t, ch))
+for i = 1, #av do table.insert(out, av[i]) end
 return out
 `),
 
   /**
    * The atomic claim: reserve one slot of this agent for this contact, if the
    * contact is still waiting and the agent can still take it.
-   * ARGV: K, contact, agent, offer, deadline → {'ok', seq, target, ch, enq, prio, customer, owner} | {'contact_gone'} | {'agent_unavailable'}
+   * ARGV: K, contact, agent, offer, deadline → {'ok', seq, target, ch, enq, prio, customer, owner, more} | {'contact_gone'} | {'agent_unavailable'}
    */
   claim: script(`
 local cid, aid, oid = ARGV[2], ARGV[3], ARGV[4]
@@ -222,10 +252,13 @@ redis.call('HINCRBY', ak, load_field(ch), 1)
 redis.call('HINCRBY', ak, 'pd', 1)
 redis.call('HSET', ak .. ':rr', t, seq)
 reindex(aid)
-return {'ok', tostring(seq), t, ch, f[4], f[5], f[6] or '', f[7] or ''}
+-- Whether another decision could follow at once, so the caller can skip a useless read.
+local more = 0
+if redis.call('ZCARD', qkey(t, ch)) > 0 and redis.call('HLEN', avkey(t, ch)) > 0 then more = 1 end
+return {'ok', tostring(seq), t, ch, f[4], f[5], f[6] or '', f[7] or '', tostring(more)}
 `),
 
-  /** ARGV: K, offer, now, returningTtlSeconds, byAgent('' = anyone) → {'ok', contact, agent, ch, target, seq, enq} | {'gone'} | {'expired'} | {'not_yours'} */
+  /** ARGV: K, offer, now, returningTtlSeconds, byAgent('' = anyone) → {'ok', contact, agent, ch, target, seq, enq, freed} | {'gone'} | {'expired'} | {'not_yours'} */
   accept: script(`
 local oid, now = ARGV[2], tonumber(ARGV[3])
 local o = K .. 'o:' .. oid
@@ -245,11 +278,11 @@ redis.call('HDEL', c, 'of')
 redis.call('ZREM', K .. 'waitov', cid)
 local cu = redis.call('HGET', c, 'cu') or ''
 if cu ~= '' then redis.call('SET', K .. 'last:' .. cu, aid .. '|' .. now, 'EX', ARGV[4]) end
-reindex(aid)
-return {'ok', cid, aid, ch, t, tostring(next_seq()), redis.call('HGET', c, 'enq')}
+local freed = reindex(aid)
+return {'ok', cid, aid, ch, t, tostring(next_seq()), redis.call('HGET', c, 'enq'), tostring(freed)}
 `),
 
-  /** ARGV: K, offer, now, mode(reject|timeout), autopause, byAgent → {'ok', offer, contact, agent, ch, target, seq, paused} | {'gone'} | {'not_yours'} */
+  /** ARGV: K, offer, now, mode(reject|timeout), autopause, byAgent → {'ok', offer, contact, agent, ch, target, seq, paused, freed} | {'gone'} | {'not_yours'} */
   release: script(`
 local oid = ARGV[2]
 local aid = redis.call('HGET', K .. 'o:' .. oid, 'a')
@@ -260,7 +293,7 @@ table.insert(r, 1, 'ok')
 return r
 `),
 
-  /** Offers past their deadline, released as timeouts. ARGV: K, now, limit, autopause → flat list of release results (7 each) */
+  /** Offers past their deadline, released as timeouts. ARGV: K, now, limit, autopause → flat list of release results (8 each) */
   expireOffers: script(`
 local out = {}
 for _, oid in ipairs(redis.call('ZRANGEBYSCORE', K .. 'offers', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))) do
@@ -272,7 +305,7 @@ return out
 
   /**
    * The end of an active contact: the slot frees; a ready agent's call starts wrap-up.
-   * ARGV: K, contact, now, wrapUpSeconds → {'ok', agent, ch, target, enq, acc, seq, wrapUntil|''} | {'gone'} | {'not_active', st}
+   * ARGV: K, contact, now, wrapUpSeconds → {'ok', agent, ch, target, enq, acc, seq, wrapUntil|'', freed} | {'gone'} | {'not_active', st}
    */
   complete: script(`
 local cid, now = ARGV[2], tonumber(ARGV[3])
@@ -289,7 +322,9 @@ local wrap = tonumber(ARGV[4])
 -- policy/presence.ts transition('voice_contact_ended'): only a ready agent wraps up.
 if ch == 'voice' and wrap > 0 and redis.call('HGET', ak, 'st') == 'ready' then
   wu = tostring(now + wrap * 1000)
+  share(aid, -1)
   redis.call('HSET', ak, 'st', 'wrap_up', 'rs', '', 'since', now, 'wu', wu)
+  share(aid, 1)
   redis.call('HINCRBY', ak, 'ver', 1)
   redis.call('ZADD', K .. 'wrap', wu, aid)
 end
@@ -298,8 +333,8 @@ redis.call('HINCRBY', stats, 'n', 1)
 redis.call('HINCRBY', stats, 'ms', now - num(f[6]))
 redis.call('DEL', c, c .. ':tried')
 redis.call('ZREM', K .. 'waitov', cid)
-reindex(aid)
-return {'ok', aid, ch, t, f[5], f[6], tostring(next_seq()), wu}
+local freed = reindex(aid)
+return {'ok', aid, ch, t, f[5], f[6], tostring(next_seq()), wu, tostring(freed)}
 `),
 
   /** A contact leaves before being served. ARGV: K, contact, now → {'ok', stateBefore, agent|'', ch, target, enq, seq, offer|''} | {'gone'} | {'active'} */
@@ -329,7 +364,9 @@ for _, aid in ipairs(redis.call('ZRANGEBYSCORE', K .. 'wrap', '-inf', now, 'LIMI
   redis.call('ZREM', K .. 'wrap', aid)
   local ak = akey(aid)
   if redis.call('HGET', ak, 'st') == 'wrap_up' then
+    share(aid, -1)
     redis.call('HSET', ak, 'st', 'ready', 'rs', '', 'since', now, 'wu', '', 'ms', 0)
+    share(aid, 1)
     local ver = redis.call('HINCRBY', ak, 'ver', 1)
     reindex(aid)
     table.insert(out, aid)
@@ -393,7 +430,7 @@ local aid = ARGV[2]
 local out = {}
 for _, t in ipairs(redis.call('HKEYS', akey(aid) .. ':t')) do
   for _, ch in ipairs({'voice', 'chat'}) do
-    if redis.call('SISMEMBER', avkey(t, ch), aid) == 1 then
+    if redis.call('HEXISTS', avkey(t, ch), aid) == 1 then
       local head = redis.call('ZRANGE', qkey(t, ch), 0, 0, 'WITHSCORES')
       if #head > 0 then
         table.insert(out, t)
@@ -414,15 +451,9 @@ return out
 local t, ch, cid = ARGV[2], ARGV[3], ARGV[4]
 local waiting = redis.call('ZCARD', qkey(t, ch))
 local oldest = redis.call('ZRANGE', agekey(t, ch), 0, 0, 'WITHSCORES')
-local logged, ready, slots = 0, 0, 0
-for _, aid in ipairs(redis.call('SMEMBERS', K .. 't:' .. t .. ':m')) do
-  local r = redis.call('HMGET', akey(aid), 'st', 'cc', 'vc')
-  if r[1] and r[1] ~= 'offline' then
-    logged = logged + 1
-    if ch == 'voice' then slots = slots + num(r[3]) else slots = slots + num(r[2]) end
-    if r[1] == 'ready' then ready = ready + 1 end
-  end
-end
+local c = redis.call('HMGET', K .. 't:' .. t .. ':n', 'logged', 'ready', 'vslots', 'cslots')
+local logged, ready, slots = num(c[1]), num(c[2]), num(c[4])
+if ch == 'voice' then slots = num(c[3]) end
 local s = redis.call('HMGET', K .. 'st:' .. t .. ':' .. ch, 'n', 'ms')
 local cst, rank = '', ''
 if cid ~= '' then

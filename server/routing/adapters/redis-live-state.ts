@@ -73,9 +73,9 @@ export class RedisLiveState implements LiveState {
     return this.redis.smembers(`${this.k}targets`);
   }
 
-  async setPresence(agentId: string, expectedVer: number, p: Presence, now: number): Promise<{ ok: true; ver: number } | { ok: false; reason: 'conflict' | 'missing' }> {
+  async setPresence(agentId: string, expectedVer: number, p: Presence, now: number): Promise<{ ok: true; ver: number; freed: boolean } | { ok: false; reason: 'conflict' | 'missing' }> {
     const r = await this.call('setPresence', agentId, expectedVer, p.state, p.reason ?? '', p.since, p.wrapUntil ?? '', now);
-    if (r[0] === 'ok') return { ok: true, ver: Number(r[1]) };
+    if (r[0] === 'ok') return { ok: true, ver: Number(r[1]), freed: r[2] === '1' };
     return { ok: false, reason: r[0] === 'missing' ? 'missing' : 'conflict' };
   }
 
@@ -94,8 +94,9 @@ export class RedisLiveState implements LiveState {
     const [contactId, customer, last, nTried] = r as [string, string, string, string];
     const tried = new Set(r.slice(4, 4 + Number(nTried)));
     const candidates = [];
-    for (let i = 4 + Number(nTried); i + 4 < r.length; i += 5) {
-      candidates.push({ agentId: r[i]!, level: num(r[i + 1]), idleSince: num(r[i + 2]), load: num(r[i + 3]), lastOfferSeq: num(r[i + 4]) });
+    for (let i = 4 + Number(nTried); i + 1 < r.length; i += 2) {
+      const [level, idle, load, rr] = r[i + 1]!.split('|');
+      candidates.push({ agentId: r[i]!, level: num(level), idleSince: num(idle), load: num(load), lastOfferSeq: num(rr) });
     }
     let lastServed: Peek['lastServed'];
     if (last) {
@@ -108,13 +109,13 @@ export class RedisLiveState implements LiveState {
   async claim(contactId: string, agentId: string, offerId: string, deadline: number): Promise<ClaimResult> {
     const r = await this.call('claim', contactId, agentId, offerId, deadline);
     if (r[0] !== 'ok') return { ok: false, reason: r[0] as 'contact_gone' | 'agent_unavailable' };
-    return { ok: true, seq: num(r[1]), target: r[2]!, channel: r[3] as Channel, enqueuedAt: num(r[4]), priority: num(r[5]), customerId: orNull(r[6]), owner: orNull(r[7]) };
+    return { ok: true, seq: num(r[1]), target: r[2]!, channel: r[3] as Channel, enqueuedAt: num(r[4]), priority: num(r[5]), customerId: orNull(r[6]), owner: orNull(r[7]), more: r[8] === '1' };
   }
 
   async accept(offerId: string, now: number, returningTtlSeconds: number, byAgent?: string) {
     const r = await this.call('accept', offerId, now, Math.max(1, Math.ceil(returningTtlSeconds)), byAgent ?? '');
     if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'expired' | 'not_yours' };
-    return { ok: true as const, contactId: r[1]!, agentId: r[2]!, channel: r[3] as Channel, target: r[4]!, seq: num(r[5]), enqueuedAt: num(r[6]) };
+    return { ok: true as const, contactId: r[1]!, agentId: r[2]!, channel: r[3] as Channel, target: r[4]!, seq: num(r[5]), enqueuedAt: num(r[6]), freed: r[7] === '1' };
   }
 
   async release(offerId: string, now: number, mode: 'reject' | 'timeout', autopause: number, byAgent?: string) {
@@ -126,14 +127,14 @@ export class RedisLiveState implements LiveState {
   async expireOffers(now: number, limit: number, autopause: number): Promise<ReleasedOffer[]> {
     const r = await this.call('expireOffers', now, limit, autopause);
     const out: ReleasedOffer[] = [];
-    for (let i = 0; i + 6 < r.length; i += 7) out.push(toReleased(r, i));
+    for (let i = 0; i + 7 < r.length; i += 8) out.push(toReleased(r, i));
     return out;
   }
 
   async complete(contactId: string, now: number, wrapUpSeconds: number) {
     const r = await this.call('complete', contactId, now, wrapUpSeconds);
     if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'not_active' };
-    return { ok: true as const, agentId: r[1]!, channel: r[2] as Channel, target: r[3]!, enqueuedAt: num(r[4]), acceptedAt: num(r[5]), seq: num(r[6]), wrapUntil: r[7] ? num(r[7]) : null };
+    return { ok: true as const, agentId: r[1]!, channel: r[2] as Channel, target: r[3]!, enqueuedAt: num(r[4]), acceptedAt: num(r[5]), seq: num(r[6]), wrapUntil: r[7] ? num(r[7]) : null, freed: r[8] === '1' };
   }
 
   async abandon(contactId: string, now: number) {
@@ -240,5 +241,5 @@ function toLiveAgent(agentId: string, h: Record<string, string>, t: Record<strin
 }
 
 function toReleased(r: string[], i: number): ReleasedOffer {
-  return { offerId: r[i]!, contactId: r[i + 1]!, agentId: r[i + 2]!, channel: r[i + 3] as Channel, target: r[i + 4]!, seq: num(r[i + 5]), pausedAs: r[i + 6] === 'missed' ? 'missed' : null };
+  return { offerId: r[i]!, contactId: r[i + 1]!, agentId: r[i + 2]!, channel: r[i + 3] as Channel, target: r[i + 4]!, seq: num(r[i + 5]), pausedAs: r[i + 6] === 'missed' ? 'missed' : null, freed: r[i + 7] === '1' };
 }

@@ -4,6 +4,7 @@ import { resolvePlayable } from '../media/files';
 import { writeToneWav } from '../media/wav';
 import { recordingPath } from '../apps/record';
 import { splitArgs } from './args';
+import { cjsonPrint } from './cjson';
 import type { ApiCommand } from './types';
 
 /**
@@ -72,8 +73,7 @@ function jsonList(confs: Conference[]): string {
       'input-volume': 0,
     })),
   }));
-  // cJSON_Print layout: tab indentation, ":\t" separators
-  return JSON.stringify(data, null, '\t').replace(/": /g, '":\t');
+  return cjsonPrint(data);
 }
 
 export function conferenceCommand(engine: Engine): ApiCommand {

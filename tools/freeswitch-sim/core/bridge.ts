@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ORIGIN } from './origins';
 import type { BridgeLink, BridgeRole, Session } from './session';
 
@@ -78,6 +79,15 @@ export function notifySipPeer(s: Session, peerOf: (s: Session) => Session | unde
  */
 export function uuidBridge(a: Session, b: Session): void {
   const link = createLink('uuid_bridge', a, b);
+  // uuid_bridge is a transfer of both legs: it leaves a Transfer-Source / transfer_history behind
+  const now = a.host.bus.nowMicros();
+  for (const [self, other] of [[a, b], [b, a]] as const) {
+    const src = `${Math.floor(now / 1e6)}:${randomUUID()}:uuid_br:${other.uuid}`;
+    const ch = self.channel;
+    ch.profile = { ...ch.profile, transferSource: src, profileIndex: ch.profile.profileIndex + 1, profileCreated: now };
+    ch.pushVar('transfer_history', src);
+    ch.setVar('transfer_source', src);
+  }
   a.bridge = { link, inLoop: true, entered: false };
   b.bridge = { link, inLoop: true, entered: false };
   b.breakApp();
@@ -111,6 +121,7 @@ export async function loopBridge(s: Session, role: BridgeRole, peerOf: (s: Sessi
   s.channel.bridgedTo = undefined;
   if (owner) fireUnbridge(link);
   if (!s.up) return;
+  if (s.transferPending) s.leftBridge = true;
   if (!other.up && !s.transferPending) {
     // the other party hung up: so does this leg, with the same cause
     s.hangup(other.channel.hangupCause ?? 'NORMAL_CLEARING');

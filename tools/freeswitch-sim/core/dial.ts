@@ -143,6 +143,9 @@ export async function dial(engine: Engine, req: DialRequest): Promise<DialResult
     vars: legVars,
   });
   const ch = a.channel;
+  ch.profile.calleeIdName = 'Outbound Call';
+  ch.profile.calleeIdNumber = far.destination;
+  ch.hitDialplan = false;
   ch.fire('CHANNEL_OUTGOING', ORIGIN.outgoing, { vars: false });
   a.setState('CS_INIT');
   ch.stateNumberOverride = 2;

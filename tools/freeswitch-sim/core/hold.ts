@@ -38,10 +38,15 @@ export function setHold(engine: Engine, s: Session, mode: 'on' | 'off' | 'toggle
   s.setCallState('UNHELD');
   if (partner?.up && partner.holdMusic) {
     partner.holdMusic = undefined;
+    const stopped = partner.currentApp === 'playback' ? partner.appDone() : Promise.resolve();
     if (partner.currentApp === 'playback') partner.breakApp();
-    partner.channel.fire('PRIVATE_COMMAND', ORIGIN.privateCommand, {
-      vars: false,
-      prefix: [['call-command', 'execute'], ['execute-app-name', 'playback'], ['execute-app-arg', 'local_stream://moh'], ['event-lock', 'true'], ['lead-frames', '5'], ['loops', '1']],
+    // the unhold message is parsed once the music has stopped
+    void stopped.then(() => {
+      if (!partner.up) return;
+      partner.channel.fire('PRIVATE_COMMAND', ORIGIN.privateCommand, {
+        vars: false,
+        prefix: [['call-command', 'execute'], ['execute-app-name', 'playback'], ['execute-app-arg', 'local_stream://moh'], ['event-lock', 'true'], ['lead-frames', '5'], ['loops', '1']],
+      });
     });
   }
   ch.fire('CHANNEL_UNHOLD', ORIGIN.unhold);

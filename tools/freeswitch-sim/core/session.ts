@@ -6,6 +6,8 @@ import type { EventBus } from './event-bus';
 import { ORIGIN } from './origins';
 import type { Header } from '../wire/event';
 
+const CALL_STATE_NUMBER: Record<Channel['callState'], number> = { DOWN: 0, DIALING: 1, RINGING: 2, EARLY: 3, ACTIVE: 4, HELD: 5, HANGUP: 7, UNHELD: 8 };
+
 /** Two bridged sessions; `a` owns the bridge (it gets CHANNEL_BRIDGE / CHANNEL_UNBRIDGE). */
 export interface BridgeLink {
   kind: 'uuid_bridge' | 'bridge';
@@ -90,6 +92,9 @@ export class Session {
   /** Conference this channel is in, for DTMF caller-controls. */
   conference: { name: string; memberId: number } | undefined;
   currentApp: string | undefined;
+  private readonly appDoneWaiters: Array<() => void> = [];
+  /** Set when a bridge ended because this leg was transferred away. */
+  leftBridge = false;
   /** Called once when the channel is answered (originate waits on this). */
   readonly answerListeners: Array<() => void> = [];
 
@@ -121,7 +126,10 @@ export class Session {
   setCallState(cs: Channel['callState']): void {
     const orig = this.channel.callState;
     this.channel.callState = cs;
-    this.channel.fire('CHANNEL_CALLSTATE', ORIGIN.callState, { prefix: [['Original-Channel-Call-State', orig]], vars: false });
+    this.channel.fire('CHANNEL_CALLSTATE', ORIGIN.callState, {
+      prefix: [['Original-Channel-Call-State', orig], ['Channel-Call-State-Number', String(CALL_STATE_NUMBER[cs])]],
+      vars: false,
+    });
   }
 
   /** Sets the negotiated codec (PCMA like the SIPp caller) and fires the CODEC events. */
@@ -129,11 +137,11 @@ export class Session {
     if (this.channel.readCodec) return;
     const codec = { name, rate: 8000, bitRate: 64000 };
     this.channel.readCodec = codec;
+    this.channel.writeCodec = codec;
     this.channel.fire('CODEC', ORIGIN.codecRead, {
       vars: false,
       suffix: [['channel-read-codec-name', name], ['channel-read-codec-rate', '8000'], ['channel-read-codec-bit-rate', '64000']],
     });
-    this.channel.writeCodec = codec;
     this.channel.fire('CODEC', ORIGIN.codecWrite, {
       vars: false,
       suffix: [['Channel-Write-Codec-Name', name], ['Channel-Write-Codec-Rate', '8000'], ['Channel-Write-codec-bit-rate', '64000']],
@@ -292,6 +300,7 @@ export class Session {
       this.appAbort = previous;
       this.currentApp = undefined;
     }
+    for (const w of this.appDoneWaiters.splice(0)) w();
     const response = ch.getVar('current_application_response') ?? '_none_';
     ch.fire('CHANNEL_EXECUTE_COMPLETE', ORIGIN.executeComplete, {
       suffix: [...appHeaders(), ['Application-Response', response], ['Application-UUID', appUuid]],
@@ -343,10 +352,11 @@ export class Session {
   private routeTo(target: TransferTarget): void {
     const ch = this.channel;
     if (ch.state !== 'CS_ROUTING') {
-      // a transfer: back to routing, with the new destination announced by CALL_UPDATE
+      // a transfer: back to routing; a leg taken out of a bridge also announces its new caller id
       this.setState('CS_ROUTING');
-      ch.fire('CALL_UPDATE', ORIGIN.callUpdate, { prefix: [['Direction', 'SEND']] });
+      if (this.leftBridge) ch.fire('CALL_UPDATE', ORIGIN.callUpdate, { prefix: [['Direction', 'SEND']] });
     }
+    this.leftBridge = false;
     const apps = this.host.route(this, target);
     if (!apps) {
       this.host.log.info({ uuid: this.uuid, destination: target.destination, context: target.context }, 'no route, aborting');
@@ -416,6 +426,12 @@ export class Session {
     const w = this.wakeWaiters;
     this.wakeWaiters = [];
     for (const f of w) f();
+  }
+
+  /** Resolves once the running application (if any) has completed. */
+  appDone(): Promise<void> {
+    if (!this.currentApp) return Promise.resolve();
+    return new Promise((r) => this.appDoneWaiters.push(r));
   }
 
   /** Aborts the running application (uuid_break, uuid_bridge taking the channel). */

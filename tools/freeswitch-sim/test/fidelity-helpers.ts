@@ -128,14 +128,43 @@ export function uuidOrder(events: SimpleEvent[]): string[] {
   return seen;
 }
 
+/** An event's name, with the state it reports for CHANNEL_STATE / CHANNEL_CALLSTATE. */
+export function eventKey(e: SimpleEvent): string {
+  const get = (k: string): string => String(e.headers.find(([n]) => n === k)?.[1] ?? '');
+  if (e.name === 'CHANNEL_STATE') return `CHANNEL_STATE:${get('Channel-State')}`;
+  if (e.name === 'CHANNEL_CALLSTATE') return `CHANNEL_CALLSTATE:${get('Channel-Call-State')}`;
+  return e.name;
+}
+
+/**
+ * Orders that vary between real FreeSWITCH runs (thread races), folded to one form:
+ *  - a uuid_bridge'd B leg sometimes passes CS_CONSUME_MEDIA on its way to CS_EXCHANGE_MEDIA (b vs d);
+ *  - on unhold, CHANNEL_UNHOLD and the ACTIVE call state come in either order (c: `off` vs `toggle`).
+ */
+export function foldRaces(keys: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (k === 'CHANNEL_STATE:CS_CONSUME_MEDIA' && keys[i + 1] === 'CHANNEL_STATE:CS_EXCHANGE_MEDIA') continue;
+    if (k === 'CHANNEL_CALLSTATE:ACTIVE' && keys[i + 1] === 'CHANNEL_UNHOLD') {
+      out.push('CHANNEL_UNHOLD', k);
+      i++;
+      continue;
+    }
+    out.push(k);
+  }
+  return out;
+}
+
 export function namesPerChannel(events: SimpleEvent[], keep: (name: string) => boolean): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const e of events) {
     if (!e.uuid || !keep(e.name)) continue;
     const list = m.get(e.uuid) ?? [];
-    list.push(e.name);
+    list.push(eventKey(e));
     m.set(e.uuid, list);
   }
+  for (const [k, v] of m) m.set(k, foldRaces(v));
   return m;
 }
 

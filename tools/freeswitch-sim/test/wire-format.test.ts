@@ -67,7 +67,7 @@ function parseXml(text: string): EslEvent {
   const re = /<([^<>/\s]+)>([^<]*)<\/\1>/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(headBlock))) headers.push([m[1] as string, fsUrlDecode(m[2] as string)]);
-  const b = /<body>([\s\S]*)  <\/body>/.exec(text);
+  const b = /<body>([\s\S]*) {2}<\/body>/.exec(text);
   const body = b ? (b[1] as string).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : undefined;
   return new EslEvent(headers, body);
 }

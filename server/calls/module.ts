@@ -1,0 +1,151 @@
+/**
+ * The calls module: queue → agent (the IVR queue node's QueuePort, service 'ivr.queue',
+ * and the ACD's voice OfferSink), call control, click-to-call, call records, callbacks,
+ * live call events (realtime hub + signed webhooks), and SIP registration → ACD presence.
+ *
+ * Needs: telephony.nodes, telephony.outbound, routing, recordings, realtime, blacklist.
+ * Provides: 'ivr.queue' (CallSessions), 'calls' (CallsService).
+ */
+import path from 'node:path';
+import type { BlacklistService } from '../blacklist/module';
+import { BLACKLIST } from '../blacklist/module';
+import { QUEUE_SERVICE } from '../ivr/adapters/routing';
+import { PromptLibrary } from '../ivr/prompts/library';
+import { need, provide, type HotlineModule } from '../module';
+import type { RealtimeHub } from '../realtime/hub';
+import { REALTIME_SERVICE } from '../realtime/module';
+import type { RecordingService } from '../recordings/module';
+import { RECORDINGS } from '../recordings/module';
+import type { RoutingEngine } from '../routing/engine';
+import { ROUTING_SERVICE } from '../routing/module';
+import type { EslOutboundServer, TelephonyEvent, TelephonyNodes } from '../telephony';
+import { TELEPHONY_NODES, TELEPHONY_OUTBOUND } from '../telephony/module';
+import { ClickToCall } from './click-to-call';
+import { CallEventBus } from './events';
+import { agentDialTarget, CallRecords } from './records';
+import { callRoutes } from './routes';
+import { CallSessions } from './sessions';
+import { WebhookSender } from './webhooks';
+
+export const CALLS_SERVICE = 'calls';
+
+export interface CallsService {
+  sessions: CallSessions;
+  clickToCall: ClickToCall;
+  records: CallRecords;
+  bus: CallEventBus;
+  /** Settles when every finalisation started so far is written (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+export function callsModule(): HotlineModule {
+  let sessions: CallSessions | undefined;
+  let clickToCall: ClickToCall | undefined;
+  let webhooks: WebhookSender | undefined;
+  let nodes: TelephonyNodes | undefined;
+  let onEvent: ((e: TelephonyEvent) => void) | undefined;
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  return {
+    name: 'calls',
+    async start(ctx) {
+      const log = ctx.log.child({ module: 'calls' });
+      nodes = need<TelephonyNodes>(ctx, TELEPHONY_NODES);
+      const outbound = need<EslOutboundServer>(ctx, TELEPHONY_OUTBOUND);
+      const acd = need<RoutingEngine>(ctx, ROUTING_SERVICE);
+      const recordings = need<RecordingService>(ctx, RECORDINGS);
+      const hub = need<RealtimeHub>(ctx, REALTIME_SERVICE);
+      const blacklist = need<BlacklistService>(ctx, BLACKLIST);
+      const cfg = ctx.config.calls;
+      if (ctx.config.webhook.url && ctx.config.webhook.secret) {
+        webhooks = new WebhookSender({ url: ctx.config.webhook.url, secret: ctx.config.webhook.secret, redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, log });
+      }
+      const bus = new CallEventBus({ publish: (topics, event) => hub.publish(topics, event), webhook: webhooks ? (e) => webhooks!.send(e) : undefined }, log);
+      const records = new CallRecords(ctx.db);
+      const prompts = new PromptLibrary(ctx.db, ctx.config.mediaDir, ctx.config.tools, log);
+      const agentDial = (agentId: string) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial);
+      const isBlocked = async (number: string) => Boolean(await blacklist.blocking('voice', number));
+      sessions = new CallSessions(ctx.db, outbound, {
+        esl: nodes,
+        acd,
+        records,
+        bus,
+        agentDial,
+        gatewayDial: cfg.gatewayDial,
+        holdMusic: cfg.holdMusic,
+        announceIntervalSec: cfg.announceIntervalSec,
+        speak: (text) => prompts.resolve({ text, lang: 'zh' }, 'zh'),
+        recordingsDir: path.join(ctx.config.mediaDir, 'recordings', 'calls'),
+        registerRecording: (r) => recordings.register(r),
+        isBlocked,
+        log,
+      });
+      clickToCall = new ClickToCall({ esl: nodes, records, bus, agentDial, gatewayDial: cfg.gatewayDial, isBlocked, log });
+      acd.setOfferSink('voice', sessions);
+      const s = sessions;
+      acd.events.on('offer.timed_out', (e) => void s.byContact(e.contactId)?.offerEnded(e.offerId));
+      acd.events.on('offer.cancelled', (e) => void s.byContact(e.contactId)?.offerEnded(e.offerId));
+      acd.events.on('contact.overflowed', (e) => {
+        if (e.to.kind === 'voicemail' || e.to.kind === 'flow_node') void s.byContact(e.contactId)?.overflowed();
+      });
+
+      const finalize = async (callId: string, cause: string | null) => {
+        const r = await records.finalize(callId, cause);
+        if (r) bus.emit('call.ended', callId, r.agentIds, { disposition: r.disposition, cause });
+      };
+      onEvent = (e: TelephonyEvent) => {
+        const run = (p: Promise<unknown>) => track(p.catch((err: unknown) => log.error({ err, type: e.type }, 'handling a telephony event failed')));
+        switch (e.type) {
+          case 'registration.register':
+          case 'registration.unregister':
+          case 'registration.expire':
+            run(registration(ctx.db, acd, e.user, e.type === 'registration.register'));
+            return;
+          case 'conference.member_add':
+          case 'conference.member_del':
+            s.byRoom(e.conference)?.onConferenceEvent(e);
+            return;
+          case 'channel.answer':
+            run(clickToCall!.onAnswer(e.uuid));
+            return;
+          case 'channel.hangup_complete':
+            run(
+              (async () => {
+                const outboundCall = await clickToCall!.onHangup(e.uuid, e.cause);
+                if (outboundCall) return finalize(outboundCall, e.cause);
+                const session = s.byCallerUuid(e.uuid);
+                if (session) await session.finished;
+                const callId = await records.idByChannel(e.uuid);
+                if (callId) await finalize(callId, e.cause);
+              })(),
+            );
+            return;
+          default:
+        }
+      };
+      nodes.on('event', onEvent);
+      provide(ctx, QUEUE_SERVICE, sessions);
+      provide<CallsService>(ctx, CALLS_SERVICE, { sessions, clickToCall, records, bus, idle: async () => void (await Promise.allSettled([...pending])) });
+      await Promise.resolve();
+    },
+    routes(ctx) {
+      return callRoutes({ db: ctx.db, sessions: sessions!, clickToCall: clickToCall!, defaultServiceNumber: ctx.config.calls.serviceNumber });
+    },
+    async stop() {
+      if (onEvent) nodes?.off('event', onEvent);
+      await sessions?.closeAll();
+      await Promise.allSettled([...pending]);
+      await webhooks?.close();
+    },
+  };
+}
+
+/** sofia::register / unregister / expire → the agent's voice endpoint in the ACD. */
+async function registration(db: import('../db/pool').Db, acd: RoutingEngine, sipUser: string, registered: boolean): Promise<void> {
+  const { rows } = await db.query<{ id: string }>('SELECT user_id AS id FROM agent_endpoints WHERE sip_username = lower($1)', [sipUser]);
+  if (!rows[0]) return;
+  await acd.setVoiceEndpoint(rows[0].id, { registered });
+}

@@ -1,0 +1,213 @@
+/**
+ * The calls HTTP API: the softphone bar's call control (the server acts through ESL),
+ * click-to-call, call records (search with paging, detail, notes, tags), tag
+ * definitions, the missed-call callback list. Thin: validation here, work in the domain.
+ */
+import { z } from 'zod';
+import type { Principal } from '../auth/principal';
+import { can } from '../auth/principal';
+import type { Db } from '../db/pool';
+import { idParams, route, type Route } from '../http/route';
+import { ForbiddenError, NotFoundError } from '../platform/errors';
+import type { ClickToCall } from './click-to-call';
+import { assignCallbacks, callDetail, createTagDef, finishCallback, listCallbacks, listTagDefs, searchCalls, searchQuery, setNotes, tagCall, untagCall } from './store';
+import type { CallSession } from './session';
+import type { CallSessions } from './sessions';
+
+const phone = z.string().trim().regex(/^\+?[0-9]{3,20}$/, 'a phone number: digits, optional leading +');
+const transferTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('agent'), agentId: z.uuid() }),
+  z.object({ kind: z.literal('group'), groupId: z.uuid() }),
+  z.object({ kind: z.literal('external'), number: phone }),
+]);
+const consultTarget = z.discriminatedUnion('kind', [z.object({ kind: z.literal('agent'), agentId: z.uuid() }), z.object({ kind: z.literal('external'), number: phone })]);
+
+export interface CallRoutesDeps {
+  db: Db;
+  sessions: CallSessions;
+  clickToCall: ClickToCall;
+  defaultServiceNumber: string | undefined;
+}
+
+export function callRoutes({ db, sessions, clickToCall, defaultServiceNumber }: CallRoutesDeps): Route[] {
+  const handle = { permission: 'calls.handle' } as const;
+  /** The live call, if the principal is one of its agents (or supervises). */
+  const live = (id: string, p: Principal | undefined): CallSession => {
+    const s = sessions.get(id);
+    if (!s) throw new NotFoundError('Live call');
+    if (!p || !(s.agentIds.includes(p.userId) || can(p, 'supervisor.monitor'))) throw new ForbiddenError('Not your call');
+    return s;
+  };
+  const action = (path: string, summary: string, fn: (s: CallSession, by: string) => Promise<unknown>): Route =>
+    route({
+      method: 'post',
+      path: `/api/calls/:id/${path}`,
+      tag: 'calls',
+      summary,
+      access: handle,
+      params: idParams,
+      status: 202,
+      handler: async (ctx) => {
+        const s = live(ctx.params.id, ctx.principal);
+        return (await fn(s, ctx.principal!.userId)) ?? { state: s.state };
+      },
+    });
+  return [
+    action('hangup', 'Hang up the call', (s, by) => s.hangup(by)),
+    action('hold', 'Hold: the caller hears music', (s, by) => s.hold(by)),
+    action('resume', 'Resume a held call', (s, by) => s.resume(by)),
+    action('survey', 'Send the caller to the satisfaction survey (the agent leaves)', (s, by) => s.sendToSurvey(by)),
+    action('consult/complete', 'Consultation: transfer the caller to the consulted party', (s, by) => s.consultComplete(by)),
+    action('consult/cancel', 'Consultation: drop the consulted party, back to the caller', (s, by) => s.consultCancel(by)),
+    action('consult/merge', 'Consultation: three-way conference', (s, by) => s.merge(by)),
+    action('recording/pause', 'Pause (mask) the recording, e.g. for card numbers', (s, by) => s.pauseRecording(by)),
+    action('recording/resume', 'Resume the recording', (s, by) => s.resumeRecording(by)),
+    route({
+      method: 'post',
+      path: '/api/calls/:id/transfer',
+      tag: 'calls',
+      summary: 'Blind transfer to an agent, a skill group (re-queued with priority) or an external number',
+      access: handle,
+      params: idParams,
+      body: z.object({ target: transferTarget }),
+      status: 202,
+      handler: async (ctx) => {
+        const s = live(ctx.params.id, ctx.principal);
+        await s.transfer(ctx.body.target, ctx.principal!.userId);
+        return { state: s.state };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/calls/:id/consult',
+      tag: 'calls',
+      summary: 'Consult an agent or an external number while the caller holds',
+      access: handle,
+      params: idParams,
+      body: z.object({ target: consultTarget }),
+      status: 202,
+      handler: async (ctx) => live(ctx.params.id, ctx.principal).consult(ctx.body.target, ctx.principal!.userId),
+    }),
+    route({
+      method: 'post',
+      path: '/api/calls/:id/dtmf',
+      tag: 'calls',
+      summary: 'Send DTMF digits',
+      access: handle,
+      params: idParams,
+      body: z.object({ digits: z.string().regex(/^[0-9*#A-D]{1,32}$/) }),
+      status: 202,
+      handler: async (ctx) => {
+        await live(ctx.params.id, ctx.principal).sendDtmf(ctx.body.digits);
+        return { sent: ctx.body.digits.length };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/calls/click-to-call',
+      tag: 'calls',
+      summary: 'Call a customer: the agent phone rings first, then the customer sees the service number',
+      access: handle,
+      body: z.object({ number: phone, serviceNumber: z.string().regex(/^\+?[0-9]{2,20}$/).optional() }),
+      status: 202,
+      handler: async (ctx) => {
+        const serviceNumber = ctx.body.serviceNumber ?? defaultServiceNumber ?? (await firstServiceNumber(db));
+        if (!serviceNumber) throw new NotFoundError('Service number');
+        return clickToCall.start({ agentId: ctx.principal!.userId, number: ctx.body.number, serviceNumber });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/api/calls',
+      tag: 'calls',
+      summary: 'Search call records (own calls unless calls.view_all), newest first, paged',
+      access: 'authenticated',
+      query: searchQuery,
+      handler: (ctx) => searchCalls(db, ctx.query, can(ctx.principal!, 'calls.view_all') ? undefined : ctx.principal!.userId),
+    }),
+    route({
+      method: 'get',
+      path: '/api/calls/:id',
+      tag: 'calls',
+      summary: 'One call record with its legs, timeline, tags and IVR trail',
+      access: 'authenticated',
+      params: idParams,
+      handler: (ctx) => callDetail(db, ctx.params.id, can(ctx.principal!, 'calls.view_all') ? undefined : ctx.principal!.userId),
+    }),
+    route({
+      method: 'patch',
+      path: '/api/calls/:id',
+      tag: 'calls',
+      summary: 'Set the call notes',
+      access: handle,
+      params: idParams,
+      body: z.object({ notes: z.string().max(4000) }),
+      handler: (ctx) => setNotes(db, ctx.params.id, ctx.body.notes, can(ctx.principal!, 'calls.view_all') ? undefined : ctx.principal!.userId),
+    }),
+    route({
+      method: 'post',
+      path: '/api/calls/:id/tags',
+      tag: 'calls',
+      summary: 'Tag a call (call or quality tag)',
+      access: 'authenticated',
+      params: idParams,
+      body: z.object({ tagId: z.uuid() }),
+      status: 204,
+      handler: (ctx) => tagCall(db, ctx.params.id, ctx.body.tagId, ctx.principal!, can(ctx.principal!, 'calls.view_all') || can(ctx.principal!, 'qa.score')),
+    }),
+    route({
+      method: 'delete',
+      path: '/api/calls/:id/tags/:tagId',
+      tag: 'calls',
+      summary: 'Remove a tag from a call',
+      access: 'authenticated',
+      params: z.object({ id: z.uuid(), tagId: z.uuid() }),
+      status: 204,
+      handler: (ctx) => untagCall(db, ctx.params.id, ctx.params.tagId, ctx.principal!, can(ctx.principal!, 'calls.view_all') || can(ctx.principal!, 'qa.score')),
+    }),
+    route({ method: 'get', path: '/api/call-tags', tag: 'calls', summary: 'Call and quality tag definitions (a tree)', access: 'authenticated', handler: () => listTagDefs(db) }),
+    route({
+      method: 'post',
+      path: '/api/call-tags',
+      tag: 'calls',
+      summary: 'Define a call tag or quality tag (under a parent for multi-level tags)',
+      access: { permission: 'settings.manage' },
+      body: z.object({ kind: z.enum(['call', 'quality']), name: z.string().trim().min(1).max(64), parentId: z.uuid().optional() }),
+      status: 201,
+      handler: (ctx) => createTagDef(db, ctx.body),
+    }),
+    route({
+      method: 'get',
+      path: '/api/callbacks',
+      tag: 'calls',
+      summary: 'Missed calls to call back (supervisors: all; agents: assigned to them)',
+      access: 'authenticated',
+      query: z.object({ status: z.enum(['open', 'assigned', 'done']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+      handler: (ctx) => listCallbacks(db, ctx.query, can(ctx.principal!, 'supervisor.monitor') ? undefined : ctx.principal!.userId),
+    }),
+    route({
+      method: 'post',
+      path: '/api/callbacks/assign',
+      tag: 'calls',
+      summary: 'Assign missed calls to an agent',
+      access: { permission: 'supervisor.monitor' },
+      body: z.object({ ids: z.array(z.uuid()).min(1).max(1000), agentId: z.uuid() }),
+      handler: (ctx) => assignCallbacks(db, ctx.body.ids, ctx.body.agentId, ctx.principal!.userId),
+    }),
+    route({
+      method: 'post',
+      path: '/api/callbacks/:id/done',
+      tag: 'calls',
+      summary: 'Mark a callback done (optionally with the call that did it)',
+      access: 'authenticated',
+      params: idParams,
+      body: z.object({ note: z.string().max(2000).default(''), callId: z.uuid().optional() }),
+      handler: (ctx) => finishCallback(db, ctx.params.id, ctx.body, ctx.principal!.userId, can(ctx.principal!, 'supervisor.monitor')),
+    }),
+  ];
+}
+
+async function firstServiceNumber(db: Db): Promise<string | undefined> {
+  const { rows } = await db.query<{ number: string }>('SELECT number FROM ivr_service_numbers ORDER BY created_at LIMIT 1');
+  return rows[0]?.number;
+}

@@ -1,0 +1,737 @@
+/**
+ * One queued call's agent part: a thin runner over the caller's outbound ESL session.
+ * The runner only ever does one thing with the caller's channel (the *intent*): wait with
+ * music, bridge to a leg, sit in the call's conference room, or leave (back to the IVR
+ * flow, e.g. the survey). Control actions change the intent and interrupt what the
+ * channel is doing; the loop then performs the next intent. Collaborators: CallRecorder
+ * (recording), CallRecords (CDR), the ACD port (offers), the event bus.
+ *
+ *              offer                 bridge answered
+ *   queued ───────────▶ ringing ─────────────────────▶ talking ◀──resume── held
+ *     ▲  ▲  ring timeout  │                              │ │ └──hold──────▲
+ *     │  └────────────────┘        consult (caller MOH)  │ └─transfer (group) ─▶ queued
+ *     │                     consulting ◀─────────────────┘   transfer (agent/external) ─▶ ringing
+ *     │                      │ complete / cancel / merge
+ *     │                      ▼
+ *     │                  conference ──(only the caller left)──▶ agent_left
+ *   any ──caller hangs up──▶ ended          talking ──agent hangs up / survey──▶ agent_left
+ *
+ * Ownership: the session owns its legs (Map by uuid) and its recorder; close() is
+ * idempotent and ends legs first, then the recording (registered for transcoding).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger';
+import { InvalidStateError, NotFoundError, ValidationError } from '../platform/errors';
+import { ChannelHangupError, EslConnectionError, commands, type OutboundSession } from '../telephony';
+import type { EslCommandTarget } from '../telephony/commands';
+import { header, type RawEslEvent } from '../telephony/wire';
+import { CallerHangupError } from '../ivr/engine/errors';
+import type { QueueOutcome, QueueRequest } from '../ivr/engine/ports';
+import type { CallEventBus } from './events';
+import { CallRecorder, RecorderState } from './recorder';
+import type { CallRecords, LegKind } from './records';
+
+export enum CallState {
+  Queued = 'queued',
+  Ringing = 'ringing',
+  Talking = 'talking',
+  Held = 'held',
+  Consulting = 'consulting',
+  Conference = 'conference',
+  AgentLeft = 'agent_left',
+  Ended = 'ended',
+}
+
+const MOVES: Record<CallState, CallState[]> = {
+  [CallState.Queued]: [CallState.Ringing, CallState.AgentLeft, CallState.Ended],
+  [CallState.Ringing]: [CallState.Queued, CallState.Talking, CallState.AgentLeft, CallState.Ended],
+  [CallState.Talking]: [CallState.Held, CallState.Consulting, CallState.Queued, CallState.Ringing, CallState.Conference, CallState.AgentLeft, CallState.Ended],
+  [CallState.Held]: [CallState.Talking, CallState.Queued, CallState.Ringing, CallState.Consulting, CallState.Conference, CallState.AgentLeft, CallState.Ended],
+  [CallState.Consulting]: [CallState.Conference, CallState.AgentLeft, CallState.Ended],
+  [CallState.Conference]: [CallState.Held, CallState.Queued, CallState.Ringing, CallState.Conference, CallState.AgentLeft, CallState.Ended],
+  [CallState.AgentLeft]: [CallState.Ended],
+  [CallState.Ended]: [],
+};
+
+/** The ACD as the session needs it (RoutingEngine implements it). */
+export interface AcdPort {
+  enqueue(req: { id: string; channel: 'voice'; priority: number; target: { kind: 'group'; id: string }; entry: { serviceNumber: string }; attributes: Record<string, string>; owner: string }): Promise<{ status: 'queued' | 'offered' } | { status: 'overflowed'; reason: string }>;
+  accept(offerId: string): Promise<unknown>;
+  reject(offerId: string): Promise<void>;
+  complete(contactId: string): Promise<void>;
+  abandon(contactId: string): Promise<unknown>;
+  position(contactId: string): Promise<{ position: number | null; estimatedWaitSeconds: number | null }>;
+  readonly instanceId: string;
+}
+
+export interface SessionDeps {
+  esl: EslCommandTarget;
+  acd: AcdPort;
+  records: CallRecords;
+  bus: CallEventBus;
+  /** Dial string of an agent's phone, undefined when the agent has none. */
+  agentDial(agentId: string): Promise<string | undefined>;
+  gatewayDial: string;
+  holdMusic: string;
+  announceIntervalSec: number;
+  /** Text → playable file (TTS); rejects when it cannot. */
+  speak(text: string): Promise<string>;
+  recordingsDir: string;
+  registerRecording(r: { callId: string; agentIds: string[]; rawPath: string }): Promise<{ id: string }>;
+  isBlocked(number: string): Promise<boolean>;
+  log: Logger;
+}
+
+export type TransferTarget = { kind: 'agent'; agentId: string } | { kind: 'group'; groupId: string } | { kind: 'external'; number: string };
+export type ConsultTarget = { kind: 'agent'; agentId: string } | { kind: 'external'; number: string };
+
+export class Leg {
+  answered = false;
+  ended = false;
+  constructor(
+    readonly uuid: string,
+    readonly kind: LegKind,
+    readonly dial: string,
+    readonly agentId: string | null,
+    readonly offerId: string | null,
+    readonly number: string | null,
+  ) {}
+}
+
+type Intent =
+  | { kind: 'wait' }
+  | { kind: 'bridge'; leg: Leg; timeoutSec: number }
+  | { kind: 'conference' }
+  | { kind: 'leave'; outcome: QueueOutcome };
+
+const LONG_MS = 12 * 3600 * 1000;
+const RING_SEC = 30;
+const JOIN_TONE = 'tone_stream://%(300,0,880)';
+const LEAVE_TONE = 'tone_stream://%(300,0,440)';
+
+export class CallSession {
+  #state = CallState.Queued;
+  #intent: Intent = { kind: 'wait' };
+  readonly #legs = new Map<string, Leg>();
+  /** The agent leg the caller is (or was last) bridged to or conferenced with. */
+  #agentLeg: Leg | undefined;
+  #consultLeg: Leg | undefined;
+  /** ACD contact currently representing this call (a re-queue makes a new one). */
+  #contactId: string;
+  #contactActive = false;
+  #queueTimer: NodeJS.Timeout | undefined;
+  #announceDue = false;
+  #holdStartedAt: number | undefined;
+  #members = new Map<string, number>();
+  #recorder: CallRecorder;
+  #closing: Promise<void> | undefined;
+  #priority: number;
+  #groupId: string;
+  #offers = 0;
+  #everAnswered = false;
+  #fastMusicEnds = 0;
+  #heldFromConference = false;
+  /** The registry re-indexes the session when a re-queue gives it a new ACD contact id. */
+  onContactChanged: ((contactId: string) => void) | undefined;
+  readonly room: string;
+  readonly log: Logger;
+  readonly #off: (() => void)[] = [];
+  #markFinished!: () => void;
+  /** Resolves once run() returned and the session is closed (the CDR hints are written). */
+  readonly finished = new Promise<void>((resolve) => (this.#markFinished = resolve));
+
+  constructor(
+    readonly callId: string,
+    readonly caller: OutboundSession,
+    private readonly req: QueueRequest & { groupId: string },
+    private readonly deps: SessionDeps,
+  ) {
+    this.#contactId = callId;
+    this.#priority = Math.min(100, Math.max(0, req.priority * 10));
+    this.#groupId = req.groupId;
+    this.room = `hotline-${callId}`;
+    this.log = deps.log.child({ callId });
+    this.#recorder = new CallRecorder(caller, deps.esl, deps.recordingsDir, callId, this.log);
+    const onEvent = (ev: RawEslEvent) => this.#onCallerEvent(ev);
+    caller.on('event', onEvent);
+    this.#off.push(() => caller.off('event', onEvent));
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+  get contactId(): string {
+    return this.#contactId;
+  }
+  get currentAgentId(): string | null {
+    return this.#agentLeg?.agentId ?? null;
+  }
+  /** Agents with a leg on this call (for permission checks and event topics). */
+  get agentIds(): string[] {
+    return [...new Set([...this.#legs.values()].map((l) => l.agentId).filter((a): a is string => Boolean(a)))];
+  }
+  get recordingState(): string {
+    return this.#recorder.state;
+  }
+
+  #transition(to: CallState, why: string): void {
+    if (this.#state === to) return;
+    if (!MOVES[this.#state].includes(to)) throw new InvalidStateError(`call ${this.callId}: cannot go from ${this.#state} to ${to} (${why})`);
+    this.log.debug({ from: this.#state, to, why }, 'call state');
+    this.#state = to;
+  }
+
+  // ── the runner ─────────────────────────────────────────────────────────
+
+  /** Resolves when the caller leaves the agent part (QueuePort semantics); rejects with CallerHangupError. */
+  async run(signal: AbortSignal): Promise<QueueOutcome> {
+    const onAbort = () => void this.#interrupt();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const first = await this.deps.acd.enqueue({
+        id: this.#contactId,
+        channel: 'voice',
+        priority: this.#priority,
+        target: { kind: 'group', id: this.#groupId },
+        entry: { serviceNumber: this.caller.channel.destinationNumber },
+        attributes: this.req.attributes,
+        owner: this.deps.acd.instanceId,
+      });
+      await this.deps.records.queued(this.callId, { skillGroupId: this.#groupId, serviceNumber: this.caller.channel.destinationNumber });
+      await this.deps.records.event(this.callId, 'queued', null, { skillGroupId: this.#groupId, priority: this.#priority });
+      if (first.status === 'overflowed') {
+        await this.deps.records.hint(this.callId, 'overflowed');
+        return first.reason === 'queue_length' ? 'full' : 'no_agents';
+      }
+      this.#contactActive = false;
+      this.deps.bus.emit('call.queued', this.callId, [], { skillGroupId: this.#groupId, caller: this.caller.channel.callerIdNumber });
+      this.#queueTimer = setTimeout(() => void this.#queueTimeout(), this.req.timeoutSec * 1000);
+      for (;;) {
+        const intent = this.#intent;
+        if (intent.kind === 'leave') return intent.outcome;
+        if (signal.aborted) throw new CallerHangupError('ABORTED');
+        await this.#perform(intent);
+        if (this.#intent === intent) await this.#activityEnded(intent);
+      }
+    } catch (err) {
+      if (err instanceof ChannelHangupError || err instanceof EslConnectionError || err instanceof CallerHangupError || this.caller.hangupCause) {
+        await this.#callerGone();
+        throw err instanceof CallerHangupError ? err : new CallerHangupError(this.caller.hangupCause ?? 'CONNECTION_LOST');
+      }
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await this.close();
+      this.#markFinished();
+    }
+  }
+
+  async #perform(intent: Exclude<Intent, { kind: 'leave' }>): Promise<void> {
+    const s = this.caller;
+    switch (intent.kind) {
+      case 'wait': {
+        const music = this.#fastMusicEnds > 2 ? 'silence_stream://-1' : (this.req.holdMusic ?? this.deps.holdMusic);
+        const every = this.#state === CallState.Queued ? this.deps.announceIntervalSec : 0;
+        const timer = every > 0 ? setTimeout(() => ((this.#announceDue = true), void this.#break()), every * 1000) : undefined;
+        const t0 = Date.now();
+        try {
+          const p = s.execute('playback', music, { timeoutMs: LONG_MS });
+          if (this.#intent !== intent) void this.#break();
+          await p;
+        } finally {
+          clearTimeout(timer);
+        }
+        if (this.#intent === intent && !this.#announceDue && Date.now() - t0 < 200) this.#fastMusicEnds++;
+        if (this.#announceDue && this.#intent === intent && this.#state === CallState.Queued) {
+          this.#announceDue = false;
+          await this.#announce();
+        }
+        return;
+      }
+      case 'bridge': {
+        const l = intent.leg;
+        const vars = [
+          `origination_uuid=${l.uuid}`,
+          `hotline_call_id=${this.callId}`,
+          `hotline_leg=${l.kind}`,
+          `hotline_caller=${s.channel.callerIdNumber}`,
+          `hotline_service_number=${s.channel.destinationNumber}`,
+          `hotline_queue=${this.#groupId}`,
+          `sip_h_X-Hotline-Call-Id=${this.callId}`,
+        ];
+        const dial = `{call_timeout=${intent.timeoutSec},hangup_after_bridge=false,continue_on_fail=true,transfer_ringback=${this.deps.holdMusic}}[${vars.join(',')}]${l.dial}`;
+        const r = await s.execute('bridge', dial, { timeoutMs: LONG_MS });
+        if (!l.answered) (l as { cause?: string }).cause = header(r.event, 'variable_originate_disposition') ?? header(r.event, 'variable_DIALSTATUS') ?? 'UNKNOWN';
+        return;
+      }
+      case 'conference': {
+        const p = s.execute('conference', `${this.room}@default`, { timeoutMs: LONG_MS });
+        await p;
+        return;
+      }
+    }
+  }
+
+  /** The caller's activity ended by itself (not because the intent changed). */
+  async #activityEnded(intent: Exclude<Intent, { kind: 'leave' }>): Promise<void> {
+    if (intent.kind === 'wait') return;
+    if (intent.kind === 'bridge') {
+      const l = intent.leg;
+      l.ended = true;
+      if (l.answered) {
+        await this.deps.records.legEnded(l.uuid, 'hangup');
+        await this.#agentLeft('agent_hangup');
+        return;
+      }
+      const cause = (l as { cause?: string }).cause ?? 'UNKNOWN';
+      await this.deps.records.legEnded(l.uuid, cause === 'CALL_REJECTED' || cause === 'USER_BUSY' ? 'rejected' : 'ring_timeout', cause);
+      this.deps.bus.emit('call.ringing', this.callId, [l.agentId], { state: 'failed', cause, legUuid: l.uuid });
+      if (l.offerId) await this.deps.acd.reject(l.offerId).catch((err: unknown) => this.#ignoreGone(err));
+      if (l.offerId || !this.#everAnswered) {
+        this.#transition(CallState.Queued, 'ring failed');
+        this.#intent = { kind: 'wait' };
+        if (!l.offerId) await this.#requeue();
+      } else {
+        // A blind transfer nobody took: back to the queue, ahead of new callers.
+        this.#transition(CallState.Queued, 'transfer target did not answer');
+        this.#intent = { kind: 'wait' };
+        await this.#requeue();
+      }
+      return;
+    }
+    // conference: the caller was let out (alone in the room) or the room ended
+    await this.#agentLeft('conference_ended');
+  }
+
+  #ignoreGone(err: unknown): void {
+    if (!(err instanceof NotFoundError) && !(err instanceof InvalidStateError)) this.log.warn({ err }, 'ACD call failed');
+  }
+
+  /** Interrupt what the caller's channel is doing so the loop performs the new intent. */
+  async #interrupt(): Promise<void> {
+    await this.#break();
+  }
+
+  async #break(): Promise<void> {
+    await this.deps.esl.api(`uuid_break ${this.caller.uuid} all`).catch((err: unknown) => this.log.debug({ err }, 'uuid_break failed'));
+  }
+
+  /** Sets the next intent and ends the current activity: kills/moves legs, kicks from the room, breaks music. */
+  async #setIntent(next: Intent, current: { kill?: Leg; outcome?: string; moveToRoom?: Leg } = {}): Promise<void> {
+    const was = this.#intent;
+    this.#intent = next;
+    if (current.moveToRoom) {
+      await commands.uuidTransferInline(this.deps.esl, { uuid: current.moveToRoom.uuid, apps: [{ app: 'conference', arg: `${this.room}@default` }] });
+    }
+    if (current.kill) await this.#killLeg(current.kill, current.outcome ?? 'hangup');
+    if (was.kind === 'wait') await this.#break();
+    if (was.kind === 'conference') await this.#kickCaller();
+  }
+
+  async #killLeg(l: Leg, outcome: string): Promise<void> {
+    if (l.ended) return;
+    l.ended = true;
+    await this.deps.records.legEnded(l.uuid, outcome);
+    await commands.uuidKill(this.deps.esl, l.uuid).catch((err: unknown) => this.log.debug({ err, leg: l.uuid }, 'uuid_kill failed (leg already gone)'));
+  }
+
+  async #kickCaller(): Promise<void> {
+    const id = this.#members.get(this.caller.uuid);
+    if (id === undefined) return; // not in yet: member_add will kick (see onConferenceEvent)
+    await commands.conferenceCommand(this.deps.esl, this.room, { action: 'kick', member: id }).catch((err: unknown) => this.log.debug({ err }, 'kick failed'));
+  }
+
+  // ── ACD offers ─────────────────────────────────────────────────────────
+
+  /** An ACD offer for this call: ring the agent (the bridge answers → accept, fails → reject). */
+  async offer(o: { offerId: string; agentId: string; deadline: number }): Promise<void> {
+    if (this.#state !== CallState.Queued || this.#intent.kind !== 'wait') throw new InvalidStateError(`call ${this.callId} is ${this.#state}, not waiting for an agent`);
+    const dial = await this.deps.agentDial(o.agentId);
+    if (!dial) throw new NotFoundError('Agent phone');
+    const ringSec = Math.max(1, Math.floor((o.deadline - Date.now()) / 1000) - 1);
+    const leg = await this.#newLeg('agent', dial, o.agentId, o.offerId, null);
+    this.#offers++;
+    await this.deps.records.offered(this.callId);
+    await this.deps.records.event(this.callId, 'offered', o.agentId, { offerId: o.offerId, legUuid: leg.uuid });
+    this.#transition(CallState.Ringing, 'offer');
+    this.deps.bus.emit('call.ringing', this.callId, [o.agentId], { legUuid: leg.uuid, caller: this.caller.channel.callerIdNumber, serviceNumber: this.caller.channel.destinationNumber, skillGroupId: this.#groupId });
+    await this.#setIntent({ kind: 'bridge', leg, timeoutSec: ringSec });
+  }
+
+  /** The ACD gave up on the offer (timeout or the contact left): stop ringing. */
+  async offerEnded(offerId: string): Promise<void> {
+    const i = this.#intent;
+    if (i.kind === 'bridge' && i.leg.offerId === offerId && !i.leg.answered) {
+      await commands.uuidKill(this.deps.esl, i.leg.uuid, 'NO_ANSWER').catch(() => undefined);
+    }
+  }
+
+  /** The ACD moved the contact out (wait overflow to voicemail or a flow node). */
+  async overflowed(): Promise<void> {
+    if (this.#state !== CallState.Queued) return;
+    await this.deps.records.hint(this.callId, this.#offers > 0 ? 'ring_no_answer' : 'overflowed');
+    await this.#setIntent({ kind: 'leave', outcome: 'timeout' });
+  }
+
+  async #queueTimeout(): Promise<void> {
+    if (this.#state !== CallState.Queued || this.#intent.kind !== 'wait') return;
+    try {
+      await this.deps.acd.abandon(this.#contactId);
+    } catch (err) {
+      this.#ignoreGone(err);
+      return;
+    }
+    await this.deps.records.hint(this.callId, this.#offers > 0 ? 'ring_no_answer' : 'overflowed');
+    await this.deps.records.event(this.callId, 'queue_timeout', null, {});
+    await this.#setIntent({ kind: 'leave', outcome: 'timeout' });
+  }
+
+  async #announce(): Promise<void> {
+    try {
+      const p = await this.deps.acd.position(this.#contactId);
+      if (p.position === null) return;
+      const minutes = p.estimatedWaitSeconds === null ? null : Math.max(1, Math.round(p.estimatedWaitSeconds / 60));
+      const text = minutes === null ? `您前面还有${p.position - 1}位客户在等待，请稍候。` : `您前面还有${p.position - 1}位客户在等待，预计等待${minutes}分钟，请稍候。`;
+      const file = await this.deps.speak(text);
+      if (this.#intent.kind === 'wait' && this.#state === CallState.Queued) await this.caller.execute('playback', file);
+    } catch (err) {
+      if (err instanceof ChannelHangupError || err instanceof EslConnectionError) throw err;
+      this.log.warn({ err }, 'queue announcement failed');
+    }
+  }
+
+  // ── channel events ─────────────────────────────────────────────────────
+
+  #onCallerEvent(ev: RawEslEvent): void {
+    if (ev.name === 'CHANNEL_BRIDGE') {
+      const i = this.#intent;
+      const other = header(ev, 'Other-Leg-Unique-ID') ?? header(ev, 'Bridge-B-Unique-ID');
+      if (i.kind === 'bridge' && (!other || other === i.leg.uuid) && !i.leg.answered) {
+        i.leg.answered = true;
+        void this.#legAnswered(i.leg).catch((err: unknown) => this.log.error({ err }, 'handling the answered leg failed'));
+      }
+    }
+  }
+
+  async #legAnswered(l: Leg): Promise<void> {
+    if (l.offerId) {
+      try {
+        await this.deps.acd.accept(l.offerId);
+        this.#contactActive = true;
+      } catch (err) {
+        this.log.warn({ err, offerId: l.offerId }, 'the ACD no longer holds this offer: dropping the agent leg');
+        await this.#setIntent({ kind: 'wait' }, { kill: l, outcome: 'offer_expired' });
+        this.#transition(CallState.Queued, 'offer expired');
+        return;
+      }
+    }
+    this.#everAnswered = true;
+    this.#agentLeg = l;
+    this.#transition(CallState.Talking, 'answered');
+    clearTimeout(this.#queueTimer);
+    await this.deps.records.legAnswered(l.uuid);
+    await this.deps.records.answered(this.callId, l.agentId);
+    await this.deps.records.event(this.callId, 'answered', l.agentId, { legUuid: l.uuid, kind: l.kind });
+    this.deps.bus.emit('call.answered', this.callId, [l.agentId], { legUuid: l.uuid, kind: l.kind });
+    if (this.#recorder.state === RecorderState.Idle) await this.#recorder.start().catch((err: unknown) => this.log.error({ err }, 'starting the recording failed'));
+  }
+
+  /** conference::maintenance for this call's room. */
+  onConferenceEvent(e: { type: 'conference.member_add' | 'conference.member_del'; uuid?: string; memberId: number }): void {
+    if (!e.uuid) return;
+    if (e.type === 'conference.member_add') {
+      this.#members.set(e.uuid, e.memberId);
+      if (e.uuid === this.caller.uuid && this.#intent.kind !== 'conference') void this.#kickCaller();
+      if (this.#members.size >= 2) void this.#tone(JOIN_TONE);
+      return;
+    }
+    this.#members.delete(e.uuid);
+    const leg = this.#legs.get(e.uuid);
+    if (leg && !leg.ended) {
+      leg.ended = true;
+      void this.deps.records.legEnded(leg.uuid, 'hangup').catch(() => undefined);
+    }
+    if (e.uuid === this.caller.uuid) return;
+    const others = [...this.#members.keys()].filter((u) => u !== this.caller.uuid);
+    if (this.#members.has(this.caller.uuid) && others.length === 0 && this.#intent.kind === 'conference') void this.#kickCaller();
+    else if (this.#members.size >= 2) void this.#tone(LEAVE_TONE);
+  }
+
+  async #tone(file: string): Promise<void> {
+    await commands.conferenceCommand(this.deps.esl, this.room, { action: 'play', path: file }).catch(() => undefined);
+  }
+
+  // ── call control (the softphone bar) ───────────────────────────────────
+
+  #requireAgentPart(): Leg {
+    const l = this.#agentLeg;
+    if (!l || ![CallState.Talking, CallState.Held, CallState.Conference].includes(this.#state)) throw new InvalidStateError(`call ${this.callId} is ${this.#state}: no conversation to act on`);
+    return l;
+  }
+
+  /** Resolves when FreeSWITCH accepted the hold; the caller hears music. */
+  async hold(by: string | null): Promise<void> {
+    const l = this.#requireAgentPart();
+    if (this.#state === CallState.Held) return;
+    if (this.#state === CallState.Conference) await this.#setIntent({ kind: 'wait' });
+    else await commands.uuidHold(this.deps.esl, l.uuid, 'on');
+    this.#holdStartedAt = Date.now();
+    const wasConference = this.#state === CallState.Conference;
+    this.#transition(CallState.Held, 'hold');
+    this.#heldFromConference = wasConference;
+    await this.deps.records.event(this.callId, 'held', by, {});
+    this.deps.bus.emit('call.held', this.callId, this.agentIds, {});
+  }
+
+  async resume(by: string | null): Promise<void> {
+    if (this.#state !== CallState.Held) throw new InvalidStateError(`call ${this.callId} is not on hold`);
+    const l = this.#requireAgentPart();
+    const fromConference = this.#heldFromConference;
+    if (fromConference) await this.#setIntent({ kind: 'conference' });
+    else await commands.uuidHold(this.deps.esl, l.uuid, 'off');
+    this.#transition(fromConference ? CallState.Conference : CallState.Talking, 'resume');
+    const ms = Date.now() - (this.#holdStartedAt ?? Date.now());
+    this.#holdStartedAt = undefined;
+    await this.deps.records.held(this.callId, ms);
+    await this.deps.records.event(this.callId, 'resumed', by, { heldMs: ms });
+    this.deps.bus.emit('call.resumed', this.callId, this.agentIds, { heldMs: ms });
+  }
+
+  async #closeHoldSegment(): Promise<void> {
+    if (this.#holdStartedAt === undefined) return;
+    const ms = Date.now() - this.#holdStartedAt;
+    this.#holdStartedAt = undefined;
+    await this.deps.records.held(this.callId, ms);
+  }
+
+  /** Blind transfer. Resolves when the transfer started; ringing/answered events follow. */
+  async transfer(target: TransferTarget, by: string | null): Promise<void> {
+    const old = this.#requireAgentPart();
+    if (target.kind === 'external' && (await this.deps.isBlocked(target.number))) throw new ValidationError('This number is blacklisted', [{ path: 'target.number', message: 'blacklisted' }]);
+    await this.#closeHoldSegment();
+    await this.#completeContact();
+    await this.deps.records.transferred(this.callId);
+    await this.deps.records.event(this.callId, 'transferred', by, { target });
+    this.deps.bus.emit('call.transferred', this.callId, [...this.agentIds, target.kind === 'agent' ? target.agentId : null], { target });
+    const killOld = this.#state === CallState.Conference ? undefined : old;
+    if (target.kind === 'group') {
+      this.#transition(CallState.Queued, 'transfer to group');
+      await this.#setIntent({ kind: 'wait' }, { kill: killOld, outcome: 'transferred' });
+      await this.#endRoom();
+      this.#groupId = target.groupId;
+      this.#priority = Math.min(100, this.#priority + 10);
+      await this.#requeue();
+      return;
+    }
+    const leg = target.kind === 'agent' ? await this.#agentLegFor(target.agentId) : await this.#newLeg('external', this.deps.gatewayDial.replace('{number}', target.number), null, null, target.number);
+    this.#transition(CallState.Ringing, 'blind transfer');
+    this.deps.bus.emit('call.ringing', this.callId, [leg.agentId], { legUuid: leg.uuid, transfer: true });
+    await this.#setIntent({ kind: 'bridge', leg, timeoutSec: RING_SEC }, { kill: killOld, outcome: 'transferred' });
+    await this.#endRoom();
+  }
+
+  async #agentLegFor(agentId: string): Promise<Leg> {
+    const dial = await this.deps.agentDial(agentId);
+    if (!dial) throw new NotFoundError('Agent phone');
+    return this.#newLeg('agent', dial, agentId, null, null);
+  }
+
+  /** Consult: the caller hears music, the agent talks to the target in the call's room. Resolves once the consult leg is dialling. */
+  async consult(target: ConsultTarget, by: string | null): Promise<{ legUuid: string }> {
+    const agent = this.#requireAgentPart();
+    if (this.#state === CallState.Conference) throw new InvalidStateError('already in a conference');
+    if (target.kind === 'external' && (await this.deps.isBlocked(target.number))) throw new ValidationError('This number is blacklisted', [{ path: 'target.number', message: 'blacklisted' }]);
+    const dial = target.kind === 'agent' ? await this.deps.agentDial(target.agentId) : this.deps.gatewayDial.replace('{number}', target.number);
+    if (!dial) throw new NotFoundError('Agent phone');
+    if (this.#state === CallState.Held) {
+      await commands.uuidHold(this.deps.esl, agent.uuid, 'off').catch(() => undefined);
+      await this.#closeHoldSegment();
+    }
+    const leg = await this.#newLeg('consult', dial, target.kind === 'agent' ? target.agentId : null, null, target.kind === 'external' ? target.number : null);
+    this.#consultLeg = leg;
+    this.#transition(CallState.Consulting, 'consult');
+    this.#holdStartedAt = Date.now();
+    await this.#setIntent({ kind: 'wait' }, { moveToRoom: agent });
+    await this.deps.records.event(this.callId, 'consult', by, { target, legUuid: leg.uuid });
+    this.deps.bus.emit('call.consult', this.callId, [...this.agentIds], { state: 'ringing', target, legUuid: leg.uuid });
+    void commands
+      .originate(this.deps.esl, { endpoint: dial, uuid: leg.uuid, callId: this.callId, timeoutSec: RING_SEC, callerIdNumber: this.caller.channel.destinationNumber, destination: { app: 'conference', arg: `${this.room}@default` }, variables: { hotline_leg: 'consult' } })
+      .then(async () => {
+        leg.answered = true;
+        await this.deps.records.legAnswered(leg.uuid);
+        this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'answered', legUuid: leg.uuid });
+      })
+      .catch(async (err: unknown) => {
+        leg.ended = true;
+        await this.deps.records.legEnded(leg.uuid, 'consult_failed', err instanceof Error ? err.message : String(err)).catch(() => undefined);
+        this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'failed', legUuid: leg.uuid });
+      });
+    return { legUuid: leg.uuid };
+  }
+
+  #requireConsult(): Leg {
+    const c = this.#consultLeg;
+    if (this.#state !== CallState.Consulting || !c) throw new InvalidStateError(`call ${this.callId} is not in a consultation`);
+    return c;
+  }
+
+  /** Consult → transfer: the agent leaves, the caller joins the consulted party. */
+  async consultComplete(by: string | null): Promise<void> {
+    const c = this.#requireConsult();
+    if (!c.answered || c.ended) throw new InvalidStateError('the consulted party has not answered');
+    const agent = this.#agentLeg!;
+    await this.#closeHoldSegment();
+    await this.#completeContact();
+    this.#transition(CallState.Conference, 'consult complete');
+    await this.#setIntent({ kind: 'conference' }, { kill: agent, outcome: 'transferred' });
+    this.#agentLeg = c;
+    this.#consultLeg = undefined;
+    await this.deps.records.transferred(this.callId);
+    await this.deps.records.answered(this.callId, c.agentId);
+    await this.deps.records.event(this.callId, 'transferred', by, { consult: true, legUuid: c.uuid });
+    this.deps.bus.emit('call.transferred', this.callId, [...this.agentIds], { consult: true, legUuid: c.uuid });
+  }
+
+  /** Consult → cancel: the consulted party is dropped, the caller is back with the agent. */
+  async consultCancel(by: string | null): Promise<void> {
+    const c = this.#requireConsult();
+    await this.#closeHoldSegment();
+    this.#transition(CallState.Conference, 'consult cancelled');
+    await this.#setIntent({ kind: 'conference' }, { kill: c, outcome: 'cancelled' });
+    this.#consultLeg = undefined;
+    await this.deps.records.event(this.callId, 'consult_cancelled', by, { legUuid: c.uuid });
+    this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'cancelled', legUuid: c.uuid });
+  }
+
+  /** Consult → three-way: the caller joins the agent and the consulted party (join/leave tones). */
+  async merge(by: string | null): Promise<void> {
+    const c = this.#requireConsult();
+    if (!c.answered || c.ended) throw new InvalidStateError('the consulted party has not answered');
+    await this.#closeHoldSegment();
+    this.#transition(CallState.Conference, 'three-way');
+    await this.#setIntent({ kind: 'conference' });
+    this.#consultLeg = undefined;
+    if (c.agentId) await this.deps.records.answered(this.callId, c.agentId);
+    await this.deps.records.event(this.callId, 'conference', by, { legUuid: c.uuid });
+    this.deps.bus.emit('call.conference', this.callId, this.agentIds, { parties: 3 });
+  }
+
+  /** The agent leaves and the caller goes on in the flow (the satisfaction survey). */
+  async sendToSurvey(by: string | null): Promise<void> {
+    this.#requireAgentPart();
+    await this.deps.records.event(this.callId, 'survey_sent', by, {});
+    await this.#setIntent({ kind: 'leave', outcome: 'answered' });
+    await this.#agentLeft('survey');
+  }
+
+  async sendDtmf(digits: string): Promise<void> {
+    this.#requireAgentPart();
+    if (!/^[0-9*#A-D]{1,32}$/.test(digits)) throw new ValidationError('digits: 0-9 * # A-D, up to 32', [{ path: 'digits', message: 'invalid DTMF' }]);
+    await this.deps.esl.api(`uuid_send_dtmf ${this.caller.uuid} ${digits}`);
+  }
+
+  async pauseRecording(by: string | null): Promise<void> {
+    await this.#recorder.pause();
+    await this.deps.records.event(this.callId, 'recording_paused', by, {});
+  }
+
+  async resumeRecording(by: string | null): Promise<void> {
+    await this.#recorder.resume();
+    await this.deps.records.event(this.callId, 'recording_resumed', by, {});
+  }
+
+  /** Ends the whole call. */
+  async hangup(by: string | null): Promise<void> {
+    await this.deps.records.event(this.callId, 'hangup', by, {});
+    await commands.uuidKill(this.deps.esl, this.caller.uuid).catch((err: unknown) => this.log.debug({ err }, 'caller already gone'));
+  }
+
+  // ── endings ────────────────────────────────────────────────────────────
+
+  async #agentLeft(why: string): Promise<void> {
+    if (this.#state === CallState.AgentLeft || this.#state === CallState.Ended) return;
+    await this.#closeHoldSegment();
+    this.#transition(CallState.AgentLeft, why);
+    if (this.#intent.kind !== 'leave') this.#intent = { kind: 'leave', outcome: 'answered' };
+    await this.#completeContact();
+    await this.deps.records.agentLeft(this.callId);
+    this.deps.bus.emit('call.agent_left', this.callId, this.agentIds, { why });
+    await this.#endLegs('agent_left');
+    await this.#finishRecording();
+  }
+
+  async #completeContact(): Promise<void> {
+    if (!this.#contactActive) return;
+    this.#contactActive = false;
+    await this.deps.acd.complete(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
+  }
+
+  async #requeue(): Promise<void> {
+    this.#contactId = randomUUID();
+    this.onContactChanged?.(this.#contactId);
+    const r = await this.deps.acd.enqueue({
+      id: this.#contactId,
+      channel: 'voice',
+      priority: this.#priority,
+      target: { kind: 'group', id: this.#groupId },
+      entry: { serviceNumber: this.caller.channel.destinationNumber },
+      attributes: this.req.attributes,
+      owner: this.deps.acd.instanceId,
+    });
+    await this.deps.records.event(this.callId, 'queued', null, { skillGroupId: this.#groupId, priority: this.#priority, requeue: true });
+    if (r.status === 'overflowed') await this.#setIntent({ kind: 'leave', outcome: 'no_agents' });
+  }
+
+  async #endRoom(): Promise<void> {
+    if (this.#members.size === 0) return;
+    await commands.conferenceCommand(this.deps.esl, this.room, { action: 'hup', member: 'all' }).catch(() => undefined);
+  }
+
+  async #callerGone(): Promise<void> {
+    const state = this.#state;
+    if (state === CallState.Ended) return;
+    if (state === CallState.Queued || state === CallState.Ringing) {
+      await this.deps.acd.abandon(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
+      await this.deps.records.hint(this.callId, state === CallState.Ringing ? 'abandoned_ringing' : this.#everAnswered ? 'answered' : 'abandoned_queue');
+    } else if (state !== CallState.AgentLeft) {
+      await this.#closeHoldSegment();
+      await this.#completeContact();
+      await this.deps.records.agentLeft(this.callId);
+    }
+    this.#state = CallState.Ended;
+  }
+
+  async #endLegs(outcome: string): Promise<void> {
+    await Promise.all([...this.#legs.values()].map((l) => this.#killLeg(l, outcome)));
+    await this.#endRoom();
+  }
+
+  async #finishRecording(): Promise<void> {
+    const file = await this.#recorder.stop();
+    if (!file) return;
+    try {
+      const rec = await this.deps.registerRecording({ callId: this.callId, agentIds: this.agentIds, rawPath: file });
+      await this.deps.records.setRecording(this.callId, rec.id);
+    } catch (err) {
+      this.log.error({ err, file }, 'registering the recording failed');
+    }
+  }
+
+  async #newLeg(kind: LegKind, dial: string, agentId: string | null, offerId: string | null, number: string | null): Promise<Leg> {
+    const leg = new Leg(randomUUID(), kind, dial, agentId, offerId, number);
+    this.#legs.set(leg.uuid, leg);
+    await this.deps.records.legStarted({ uuid: leg.uuid, callId: this.callId, kind, agentId, number, dial });
+    return leg;
+  }
+
+  /** Idempotent: legs end first, then the recording is stopped and registered. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearTimeout(this.#queueTimer);
+      for (const off of this.#off.splice(0)) off();
+      await this.#endLegs('call_ended').catch((err: unknown) => this.log.warn({ err }, 'ending legs failed'));
+      await this.#finishRecording();
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The calls in this process that wait for or talk to agents: the IVR queue node's
+ * QueuePort (service 'ivr.queue') and the ACD's voice OfferSink. Sessions are indexed by
+ * call id, ACD contact id and conference room; each is dropped when it closes.
+ */
+import { NotFoundError } from '../platform/errors';
+import type { CallChannel, QueueOutcome, QueuePort, QueueRequest } from '../ivr/engine/ports';
+import type { OfferEvent, OfferSink } from '../routing/events';
+import type { OutboundSession } from '../telephony';
+import { groupIdByName } from './records';
+import { CallSession, type SessionDeps } from './session';
+import type { Db } from '../db/pool';
+
+export interface OutboundSessions {
+  sessions(): OutboundSession[];
+}
+
+export class CallSessions implements QueuePort, OfferSink {
+  readonly #byCall = new Map<string, CallSession>();
+  readonly #byContact = new Map<string, CallSession>();
+  readonly #byRoom = new Map<string, CallSession>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbound: OutboundSessions,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  get(callId: string): CallSession | undefined {
+    return this.#byCall.get(callId);
+  }
+
+  byContact(contactId: string): CallSession | undefined {
+    return this.#byContact.get(contactId);
+  }
+
+  byRoom(room: string): CallSession | undefined {
+    return this.#byRoom.get(room);
+  }
+
+  byCallerUuid(uuid: string): CallSession | undefined {
+    return [...this.#byCall.values()].find((s) => s.caller.uuid === uuid);
+  }
+
+  list(): CallSession[] {
+    return [...this.#byCall.values()];
+  }
+
+  /** QueuePort: resolves when the caller leaves the agent part; rejects with CallerHangupError. */
+  async enqueue(req: QueueRequest, channel: CallChannel, signal: AbortSignal): Promise<QueueOutcome> {
+    const caller = this.outbound.sessions().find((s) => s.uuid === channel.uuid);
+    if (!caller) {
+      this.deps.log.warn({ callId: req.callId }, 'queue: the caller is not on an outbound socket of this process');
+      return 'no_agents';
+    }
+    const groupId = await groupIdByName(this.db, req.skillGroup);
+    if (!groupId) {
+      this.deps.log.warn({ skillGroup: req.skillGroup }, 'queue: no such skill group');
+      return 'no_agents';
+    }
+    const session = new CallSession(req.callId, caller, { ...req, groupId }, this.deps);
+    this.#byCall.set(req.callId, session);
+    this.#byContact.set(session.contactId, session);
+    this.#byRoom.set(session.room, session);
+    session.onContactChanged = (id) => this.#byContact.set(id, session);
+    try {
+      return await session.run(signal);
+    } finally {
+      this.#byCall.delete(req.callId);
+      this.#byRoom.delete(session.room);
+      for (const [k, v] of this.#byContact) if (v === session) this.#byContact.delete(k);
+    }
+  }
+
+  /** OfferSink: throwing makes the ACD treat the offer as rejected. */
+  async offer(o: OfferEvent): Promise<void> {
+    const session = this.#byContact.get(o.contactId);
+    if (!session) throw new NotFoundError('Call for this offer');
+    await session.offer(o);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.list().map((s) => s.close()));
+  }
+}

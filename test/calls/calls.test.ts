@@ -1,0 +1,218 @@
+/**
+ * Calls end to end on the FreeSWITCH simulator (real ESL over TCP), real Postgres, Redis,
+ * BullMQ and ffmpeg: a caller dials a service number whose flow queues them; the ACD
+ * offers registered agent endpoints; the call is recorded, held, transferred, consulted,
+ * merged into a three-way call and sent to the survey. Steps wait on observable state
+ * (session state, rows), never on wall time.
+ */
+process.env.SIM_SPEED = '20';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { blacklistModule } from '../../server/blacklist/module';
+import { CALLS_SERVICE, callsModule, type CallsService } from '../../server/calls/module';
+import { CallState, type CallSession } from '../../server/calls/session';
+import type { Db } from '../../server/db/pool';
+import { ensureEndpoint } from '../../server/endpoints/store';
+import { endpointsModule } from '../../server/endpoints/module';
+import { ivrModule } from '../../server/ivr/module';
+import { createFlow, publishDraft } from '../../server/ivr/store/flows';
+import { realtimeModule } from '../../server/realtime/module';
+import { recordingsModule } from '../../server/recordings/module';
+import type { RoutingEngine } from '../../server/routing/engine';
+import { routingModule, ROUTING_SERVICE } from '../../server/routing/module';
+import { telephonyModule, TELEPHONY_SIMULATOR } from '../../server/telephony/module';
+import { header } from '../../server/telephony/wire';
+import type { FreeswitchSim, SimCall } from '../../tools/freeswitch-sim';
+import { createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
+import { waitFor } from '../ivr/helpers/wait';
+
+const SILENCE = { file: 'silence_stream://100' };
+
+describe('calls end to end on the simulator', () => {
+  let world: TestWorld;
+  let db: Db;
+  let sim: FreeswitchSim;
+  let calls: CallsService;
+  let acd: RoutingEngine;
+  let groupId: string;
+  let groupName: string;
+  const number = `4${crypto.randomInt(100000, 999999)}`;
+  const agents: { id: string; sip: string }[] = [];
+
+  async function agent(name: string, behaviour: Parameters<FreeswitchSim['registerEndpoint']>[1]): Promise<{ id: string; sip: string }> {
+    const username = `${name}${crypto.randomBytes(3).toString('hex')}`;
+    const { rows } = await db.query<{ id: string }>("INSERT INTO users (username, password_hash, display_name, employee_no) VALUES ($1, 'x', $1, $1) RETURNING id", [username]);
+    const id = rows[0]!.id;
+    const ep = await ensureEndpoint(db, { id, username });
+    await db.query('INSERT INTO skill_group_members (group_id, user_id, level) VALUES ($1, $2, 5)', [groupId, id]);
+    await acd.syncAgent(id);
+    sim.registerEndpoint(ep.sipUsername, behaviour);
+    await waitFor(async () => ((await acd.agents()).find((a) => a.agentId === id)?.voiceRegistered ? true : undefined), 'registration reaches the ACD');
+    return { id, sip: ep.sipUsername };
+  }
+
+  beforeAll(async () => {
+    world = await createTestWorld({
+      modules: [telephonyModule(), realtimeModule(), routingModule({ sweepIntervalMs: 100 }), recordingsModule(), endpointsModule(), blacklistModule(), callsModule(), ivrModule({ seedSample: false })],
+    });
+    db = world.hotline.db;
+    sim = world.hotline.services.get(TELEPHONY_SIMULATOR) as FreeswitchSim;
+    calls = world.hotline.services.get(CALLS_SERVICE) as CallsService;
+    acd = world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
+    groupName = `support${crypto.randomBytes(3).toString('hex')}`;
+    groupId = (await db.query<{ id: string }>('INSERT INTO skill_groups (name) VALUES ($1) RETURNING id', [groupName])).rows[0]!.id;
+    await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 20, wrap_up_seconds = 0.1, missed_offers_before_not_ready = 0');
+    await acd.reloadConfig();
+    const flow = await createFlow(db, {
+      name: `calls-${crypto.randomBytes(3).toString('hex')}`,
+      description: 'calls test',
+      draft: {
+        name: 'x',
+        language: 'zh',
+        start: 'queue',
+        nodes: [
+          { id: 'queue', type: 'queue', params: { skillGroup: groupName, timeoutSec: 600, holdMusic: { file: 'local_stream://moh' } }, exits: { answered: 'survey', timeout: 'bye', full: 'bye', no_agents: 'bye' } },
+          {
+            id: 'survey',
+            type: 'survey',
+            params: { survey: 'csat', prompt: SILENCE, options: [{ digit: '1', label: '满意', followUp: { prompt: SILENCE, options: [{ digit: '2', label: '态度热情' }] } }, { digit: '2', label: '不满意' }], timeoutMs: 3000, retries: 0 },
+            exits: { next: 'bye' },
+          },
+          { id: 'bye', type: 'hangup', params: {} },
+        ],
+      },
+    });
+    await publishDraft(db, flow.id, null, 'test');
+    await db.query('INSERT INTO ivr_service_numbers (number, flow_id) VALUES ($1, $2)', [number, flow.id]);
+    for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {
+      agents.push(await agent(name, { mode: 'answer', afterMs: 200 + i }));
+      await acd.setPresence(agents[i]!.id, { state: i === 0 ? 'ready' : 'not_ready', reason: 'busy' } as never);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await world?.cleanup();
+  });
+
+  async function sessionOf(call: SimCall): Promise<CallSession> {
+    return waitFor(() => calls.sessions.byCallerUuid(call.uuid), 'the call reaches the queue');
+  }
+  const inState = (s: CallSession, state: CallState) => waitFor(() => (s.state === state ? true : undefined), `call state ${state}`, 15_000);
+  const ended = (callId: string) =>
+    waitFor(async () => (await db.query('SELECT * FROM calls WHERE id = $1 AND ended_at IS NOT NULL', [callId])).rows[0] as Record<string, unknown> | undefined, 'the call record is final', 15_000);
+
+  test('queue → agent → recorded → hold → blind transfer → consult → three-way → survey', async () => {
+    const caller = await sim.placeCall({ from: '13800000001', to: number });
+    const s = await sessionOf(caller);
+    const callId = s.callId;
+    // The caller answers the survey when its prompts start: 1 (满意), then 2 (态度热情).
+    let asked = 0;
+    s.caller.on('event', (ev) => {
+      if (ev.name === 'CHANNEL_EXECUTE' && header(ev, 'Application') === 'play_and_get_digits') void caller.pressDtmf(++asked === 1 ? '1' : '2');
+    });
+    await inState(s, CallState.Talking);
+    expect(s.currentAgentId).toBe(agents[0]!.id);
+    await waitFor(() => (s.recordingState === 'recording' ? true : undefined), 'recording started');
+
+    await s.hold(agents[0]!.id);
+    expect(s.state).toBe(CallState.Held);
+    await s.resume(agents[0]!.id);
+    expect(s.state).toBe(CallState.Talking);
+
+    await s.transfer({ kind: 'agent', agentId: agents[1]!.id }, agents[0]!.id);
+    await waitFor(() => (s.state === CallState.Talking && s.currentAgentId === agents[1]!.id ? true : undefined), 'bob took the transfer', 15_000);
+
+    const { legUuid } = await s.consult({ kind: 'agent', agentId: agents[2]!.id }, agents[1]!.id);
+    await waitFor(async () => (await db.query('SELECT 1 FROM call_legs WHERE uuid = $1 AND answered_at IS NOT NULL', [legUuid])).rows[0], 'carol answered the consult', 15_000);
+    await s.merge(agents[1]!.id);
+    expect(s.state).toBe(CallState.Conference);
+    await waitFor(() => (s.agentIds.length === 3 ? true : undefined), 'three parties');
+
+    await s.sendToSurvey(agents[1]!.id);
+    const row = await ended(callId);
+    expect(row).toMatchObject({ disposition: 'answered', survey_level1: '满意', survey_level2: '态度热情', hold_count: 2 /* hold + the consultation */, transfer_count: 1, direction: 'inbound' });
+    expect(row.agent_ids).toEqual(expect.arrayContaining(agents.map((a) => a.id)));
+    expect(row.queue_wait_ms).toEqual(expect.any(Number));
+    expect(row.talk_ms).toEqual(expect.any(Number));
+
+    const legs = (await db.query<{ kind: string; agent_id: string; outcome: string; answered_at: Date | null }>('SELECT kind, agent_id, outcome, answered_at FROM call_legs WHERE call_id = $1 ORDER BY created_at', [callId])).rows;
+    expect(legs.map((l) => [l.kind, l.agent_id, l.outcome])).toEqual([
+      ['agent', agents[0]!.id, 'transferred'],
+      ['agent', agents[1]!.id, expect.any(String)],
+      ['consult', agents[2]!.id, expect.any(String)],
+    ]);
+    expect(legs.every((l) => l.answered_at)).toBe(true);
+    const survey = (await db.query('SELECT level1_label, agent_id FROM survey_results WHERE call_id = $1', [callId])).rows[0];
+    expect(survey).toEqual({ level1_label: '满意', agent_id: expect.any(String) });
+
+    const rec = await waitFor(
+      async () => (await db.query<{ status: string; mime_type: string; file_path: string; channels: number }>("SELECT status, mime_type, file_path, channels FROM recordings WHERE call_id = $1 AND status IN ('ready', 'failed')", [callId])).rows[0],
+      'the recording is transcoded',
+      30_000,
+    );
+    expect(rec).toMatchObject({ status: 'ready', mime_type: 'audio/mpeg', channels: 2 });
+    expect(fs.existsSync(rec.file_path)).toBe(true);
+    expect(row.recording_id).toEqual(expect.any(String));
+    const events = (await db.query<{ type: string }>('SELECT type FROM call_events WHERE call_id = $1 ORDER BY id', [callId])).rows.map((e) => e.type);
+    expect(events).toEqual(expect.arrayContaining(['queued', 'offered', 'answered', 'held', 'resumed', 'transferred', 'consult', 'conference', 'survey_sent', 'ended']));
+    await calls.idle();
+  }, 90_000);
+
+  test('a caller who hangs up while queued is abandoned and lands on the callback list', async () => {
+    await acd.setPresence(agents[0]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    await acd.setPresence(agents[1]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    await acd.setPresence(agents[2]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    const caller = await sim.placeCall({ from: '13800000002', to: number });
+    const s = await sessionOf(caller);
+    await caller.hangup();
+    const row = await ended(s.callId);
+    expect(row).toMatchObject({ disposition: 'abandoned_queue', answered_at: null });
+    const cb = (await db.query('SELECT number, reason, status FROM call_callbacks WHERE call_id = $1', [s.callId])).rows[0];
+    expect(cb).toEqual({ number: '13800000002', reason: 'abandoned_queue', status: 'open' });
+    await calls.idle();
+  }, 60_000);
+
+  test('ring timeout goes to the next agent; hanging up while ringing is abandoned_ringing', async () => {
+    sim.setEndpointBehaviour(agents[0]!.sip, { mode: 'no_answer' });
+    await acd.setPresence(agents[0]!.id, { state: 'ready' });
+    const caller = await sim.placeCall({ from: '13800000003', to: number });
+    const s = await sessionOf(caller);
+    await inState(s, CallState.Ringing);
+    await acd.setPresence(agents[1]!.id, { state: 'ready' });
+    await waitFor(() => (s.state === CallState.Talking && s.currentAgentId === agents[1]!.id ? true : undefined), 'the next agent answers', 30_000);
+    await s.hangup(agents[1]!.id);
+    const row = await ended(s.callId);
+    expect(row).toMatchObject({ disposition: 'answered', agent_id: agents[1]!.id });
+    const legs = (await db.query('SELECT agent_id, outcome FROM call_legs WHERE call_id = $1 ORDER BY created_at', [s.callId])).rows;
+    expect(legs[0]).toEqual({ agent_id: agents[0]!.id, outcome: 'ring_timeout' });
+
+    await acd.setPresence(agents[1]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    const caller2 = await sim.placeCall({ from: '13800000004', to: number });
+    const s2 = await sessionOf(caller2);
+    await inState(s2, CallState.Ringing);
+    await caller2.hangup();
+    expect(await ended(s2.callId)).toMatchObject({ disposition: 'abandoned_ringing' });
+    await acd.setPresence(agents[0]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    sim.setEndpointBehaviour(agents[0]!.sip, { mode: 'answer', afterMs: 200 });
+    await calls.idle();
+  }, 90_000);
+
+  test('blacklist: a blocked caller is released with a message; click-to-call to a blocked number is refused', async () => {
+    await db.query("INSERT INTO blacklist_entries (channel, value, reason) VALUES ('voice', '13900000009', 'test')");
+    const caller = await sim.placeCall({ from: '13900000009', to: number });
+    await caller.waitForEnd(20_000);
+    const row = await waitFor(async () => (await db.query("SELECT disposition FROM calls WHERE caller_number = '13900000009' AND ended_at IS NOT NULL")).rows[0], 'blacklisted call record', 15_000);
+    expect(row).toEqual({ disposition: 'blacklisted' });
+    await expect(calls.clickToCall.start({ agentId: agents[0]!.id, number: '13900000009', serviceNumber: number })).rejects.toMatchObject({ code: 'validation_failed' });
+  }, 60_000);
+
+  test('click-to-call: the agent first, then the customer with the service number as caller id', async () => {
+    const { callId } = await calls.clickToCall.start({ agentId: agents[2]!.id, number: '13700000001', serviceNumber: number });
+    const customerLeg = await waitFor(async () => (await db.query<{ uuid: string }>("SELECT uuid FROM call_legs WHERE call_id = $1 AND kind = 'customer' AND answered_at IS NOT NULL", [callId])).rows[0]?.uuid, 'the customer answered', 20_000);
+    expect(sim.call(customerLeg)?.variable('origination_caller_id_number')).toBe(number);
+    await sim.call(customerLeg)!.hangup();
+    const row = await ended(callId);
+    expect(row).toMatchObject({ direction: 'outbound', disposition: 'outbound_answered', destination_number: '13700000001', caller_number: number, agent_id: agents[2]!.id });
+    await calls.idle();
+  }, 60_000);
+});
