@@ -1,5 +1,6 @@
 import { blacklistModule } from './blacklist/module';
 import { callsModule } from './calls/module';
+import { chatModule } from './chat/module';
 import { endpointsModule } from './endpoints/module';
 import { ivrModule } from './ivr/module';
 import type { HotlineModule } from './module';
@@ -13,5 +14,5 @@ import { telephonyModule } from './telephony/module';
  * from modules above it). Foundation routes (auth, org, audit, health) are built in.
  */
 export function hotlineModules(): HotlineModule[] {
-  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), blacklistModule(), callsModule(), ivrModule()];
+  return [telephonyModule(), realtimeModule(), routingModule(), recordingsModule(), endpointsModule(), blacklistModule(), callsModule(), ivrModule(), chatModule()];
 }

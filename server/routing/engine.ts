@@ -249,7 +249,8 @@ export class RoutingEngine {
     if (!r.ok) throw new ConflictError(`Contact ${id} is already in the ACD`, 'duplicate');
     if (arrival) this.#publish({ type: 'contact.overflowed', contactId: id, channel: req.channel, from: asked, to: target, reason: arrival.when.kind, owner: record.owner, at: now });
     this.#publish({ type: 'contact.queued', contactId: id, channel: req.channel, target, priority, position: r.rank + 1, at: now });
-    await this.#drain(targetKey(target), req.channel);
+    // Nobody can take it now: skip the attempt; the next agent to free up looks for it.
+    if (r.candidates > 0) await this.#drain(targetKey(target), req.channel);
     const after = await this.#live.queueInfo(targetKey(target), req.channel, id);
     const queued = after.contactState === 'queued' && after.rank !== null;
     return {

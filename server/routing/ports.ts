@@ -122,7 +122,7 @@ export interface LiveState {
   listTargets(): Promise<string[]>;
   setPresence(agentId: string, expectedVer: number, next: Presence, now: number): Promise<{ ok: true; ver: number; freed: boolean } | { ok: false; reason: 'conflict' | 'missing' }>;
   setMaxOffers(n: number): Promise<void>;
-  enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }): Promise<{ ok: true; rank: number } | { ok: false }>;
+  enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }): Promise<{ ok: true; rank: number; candidates: number } | { ok: false }>;
   peek(target: string, channel: Channel): Promise<Peek | undefined>;
   claim(contactId: string, agentId: string, offerId: string, deadline: number): Promise<ClaimResult>;
   accept(offerId: string, now: number, returningTtlSeconds: number, byAgent?: string): Promise<{ ok: true; contactId: string; agentId: string; channel: Channel; target: string; seq: number; enqueuedAt: number; freed: boolean } | { ok: false; reason: 'gone' | 'expired' | 'not_yours' }>;

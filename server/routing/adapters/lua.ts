@@ -194,7 +194,7 @@ end
 return {'ok', tostring(ver + 1), tostring(reindex(aid))}
 `),
 
-  /** ARGV: K, contact, target, ch, score, enq, prio, customer, owner, wovDeadline, wovJson → {'ok', rank} | {'exists'} */
+  /** ARGV: K, contact, target, ch, score, enq, prio, customer, owner, wovDeadline, wovJson → {'ok', rank, candidates} | {'exists'} */
   enqueue: script(`
 local cid, t, ch = ARGV[2], ARGV[3], ARGV[4]
 local c = K .. 'c:' .. cid
@@ -203,7 +203,8 @@ redis.call('HSET', c, 'st', 'queued', 'ch', ch, 't', t, 'sc', ARGV[5], 'enq', AR
 queue_contact(cid, t, ch, ARGV[5], ARGV[6])
 redis.call('SADD', K .. 'targets', t)
 if tonumber(ARGV[10]) > 0 then redis.call('ZADD', K .. 'waitov', ARGV[10], cid) end
-return {'ok', tostring(redis.call('ZRANK', qkey(t, ch), cid))}
+-- Whether anyone could take it now; if not, the next agent to free up will look.
+return {'ok', tostring(redis.call('ZRANK', qkey(t, ch), cid)), tostring(redis.call('HLEN', avkey(t, ch)))}
 `),
 
   /**

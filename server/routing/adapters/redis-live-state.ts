@@ -85,7 +85,7 @@ export class RedisLiveState implements LiveState {
 
   async enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }) {
     const r = await this.call('enqueue', c.id, c.target, c.channel, c.score, c.enqueuedAt, c.priority, c.customerId ?? '', c.owner ?? '', c.waitOverflow?.deadline ?? 0, c.waitOverflow ? JSON.stringify(c.waitOverflow.to) : '');
-    return r[0] === 'ok' ? { ok: true as const, rank: Number(r[1]) } : { ok: false as const };
+    return r[0] === 'ok' ? { ok: true as const, rank: Number(r[1]), candidates: Number(r[2]) } : { ok: false as const };
   }
 
   async peek(target: string, channel: Channel): Promise<Peek | undefined> {

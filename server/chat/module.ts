@@ -1,0 +1,83 @@
+import type http from 'node:http';
+import type { BlacklistService } from '../blacklist/module';
+import { BLACKLIST } from '../blacklist/module';
+import { need, provide, type HotlineModule, type ModuleContext } from '../module';
+import { connectRedis, type Redis } from '../platform/redis';
+import type { RoutingEngine } from '../routing/engine';
+import { ROUTING_SERVICE } from '../routing/module';
+import { ChatActions } from './actions';
+import { ChatGateway } from './gateway';
+import { chatRoutes } from './routes';
+import { ChatService, type ChatNotifier } from './service';
+
+export const CHAT_SERVICE = 'chat';
+
+export interface ChatModuleOptions {
+  /** Tests pass a controllable clock for messages and timers. */
+  clock?: () => number;
+  timerPollMs?: number;
+}
+
+/** A notifier that drops everything until the socket gateway is attached (start runs before attach). */
+const nobody: ChatNotifier = { toVisitor: () => undefined, toAgents: () => undefined, agentOnline: () => Promise.resolve(false), visitorOnline: () => Promise.resolve(false) };
+
+/**
+ * Web chat: the conversation service (provided as "chat"), its HTTP API, the
+ * widget files, and the socket.io gateway at /api/chat/socket.io. Needs routing
+ * and blacklist above it in server/modules.ts.
+ */
+export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
+  let chat: ChatService | undefined;
+  let actions: ChatActions | undefined;
+  let gateway: ChatGateway | undefined;
+  let engine: RoutingEngine | undefined;
+  const conns: Redis[] = [];
+  let positions: NodeJS.Timeout | undefined;
+  return {
+    name: 'chat',
+    async start(ctx: ModuleContext) {
+      engine = need<RoutingEngine>(ctx, ROUTING_SERVICE);
+      chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: nobody });
+      actions = new ChatActions(chat);
+      await chat.reloadSettings();
+      const c = chat;
+      engine.setOfferSink('chat', { offer: (o) => c.onOffer(o) });
+      // Queue positions change when anyone on the chat channel moves; one refresh per burst.
+      const refresh = () => {
+        if (positions) return;
+        positions = setTimeout(() => {
+          positions = undefined;
+          c.refreshPositions().catch((err: unknown) => ctx.log.warn({ err }, 'queue position refresh failed'));
+        }, 200);
+      };
+      for (const t of ['offer.accepted', 'contact.abandoned', 'contact.completed'] as const) engine.events.on(t, (e) => e.channel === 'chat' && refresh());
+      chat.timers.start(opts.timerPollMs ?? 500);
+      provide(ctx, CHAT_SERVICE, { chat, actions });
+    },
+    routes: (ctx) => chatRoutes({ ctx, chat: () => chat!, actions: () => actions!, blacklist: () => need<BlacklistService>(ctx, BLACKLIST) }),
+    attach(server: http.Server, ctx) {
+      const pub = connectRedis(ctx.redisUrl, ctx.log, 'chat-io-pub');
+      const sub = connectRedis(ctx.redisUrl, ctx.log, 'chat-io-sub');
+      conns.push(pub, sub);
+      const blacklist = need<BlacklistService>(ctx, BLACKLIST);
+      gateway = new ChatGateway(server, { chat: chat!, actions: actions!, engine: engine!, auth: ctx.auth, pub, sub, prefix: ctx.config.redisPrefix, log: ctx.log, isBlocked: async (v) => Boolean(await blacklist.blocking('chat', v)) });
+      chat!.notifier = gateway;
+      // server.close() waits for open connections; sockets must go when it begins (same as realtime/).
+      const close = server.close.bind(server);
+      const g = gateway;
+      server.close = ((cb?: (err?: Error) => void) => {
+        g.io.of('/visitor').disconnectSockets(true);
+        g.io.of('/agent').disconnectSockets(true);
+        g.io.engine.close();
+        return close(cb);
+      });
+    },
+    async stop() {
+      clearTimeout(positions);
+      engine?.setOfferSink('chat', undefined);
+      await chat?.timers.stop();
+      await gateway?.close();
+      for (const r of conns.splice(0)) await r.quit().catch(() => r.disconnect());
+    },
+  };
+}
