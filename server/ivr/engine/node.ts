@@ -117,6 +117,13 @@ export function promptList(p: PromptRef | PromptRef[] | undefined): PromptRef[] 
 }
 
 /** Resolves prompt references to playable files, with the flow's variables substituted in text prompts. */
+/** Resolves several named prompt parameters at once (menu, collect and survey each need three). */
+export async function resolvePromptSet<K extends string>(ctx: NodeContext, set: Record<K, PromptRef | PromptRef[] | undefined>): Promise<Record<K, string[]>> {
+  const keys = Object.keys(set) as K[];
+  const files = await Promise.all(keys.map((k) => resolvePrompts(ctx, promptList(set[k]))));
+  return Object.fromEntries(keys.map((k, i) => [k, files[i]!])) as Record<K, string[]>;
+}
+
 export async function resolvePrompts(ctx: NodeContext, refs: PromptRef[]): Promise<string[]> {
   const out: string[] = [];
   for (const ref of refs) {

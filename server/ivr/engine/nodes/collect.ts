@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { askWithRetries } from '../digits';
-import { IvrNode, promptList, promptRefs, resolvePrompts, type NodeContext, type NodeSpec, type Outcome } from '../node';
+import { IvrNode, promptRefs, resolvePromptSet, type NodeContext, type NodeSpec, type Outcome } from '../node';
 import { prompts, retries, timeoutMs, varName } from '../schemas';
 
 export const collectParams = z.strictObject({
@@ -23,11 +23,7 @@ export class CollectNode extends IvrNode<CollectParams> {
   async exec(ctx: NodeContext): Promise<Outcome> {
     const p = this.params;
     const pattern = p.pattern !== undefined ? new RegExp(`^(?:${p.pattern})$`) : undefined;
-    const [prompt, invalidPrompt, timeoutPrompt] = await Promise.all([
-      resolvePrompts(ctx, promptList(p.prompt)),
-      resolvePrompts(ctx, promptList(p.invalidPrompt)),
-      resolvePrompts(ctx, promptList(p.timeoutPrompt)),
-    ]);
+    const { prompt, invalidPrompt, timeoutPrompt } = await resolvePromptSet(ctx, { prompt: p.prompt, invalidPrompt: p.invalidPrompt, timeoutPrompt: p.timeoutPrompt });
     const r = await askWithRetries(ctx, {
       prompt,
       invalidPrompt,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { askWithRetries } from '../digits';
-import { IvrNode, promptList, promptRefs, resolvePrompts, type NodeContext, type NodeSpec, type Outcome } from '../node';
+import { IvrNode, promptRefs, resolvePromptSet, type NodeContext, type NodeSpec, type Outcome } from '../node';
 import { DTMF_KEY, prompts, retries, timeoutMs } from '../schemas';
 
 export const menuParams = z.strictObject({
@@ -21,11 +21,7 @@ export class MenuNode extends IvrNode<MenuParams> {
   async exec(ctx: NodeContext): Promise<Outcome> {
     const p = this.params;
     const keys = Object.keys(this.def.exits).filter((k) => DTMF_KEY.test(k));
-    const [prompt, invalidPrompt, timeoutPrompt] = await Promise.all([
-      resolvePrompts(ctx, promptList(p.prompt)),
-      resolvePrompts(ctx, promptList(p.invalidPrompt)),
-      resolvePrompts(ctx, promptList(p.timeoutPrompt)),
-    ]);
+    const { prompt, invalidPrompt, timeoutPrompt } = await resolvePromptSet(ctx, { prompt: p.prompt, invalidPrompt: p.invalidPrompt, timeoutPrompt: p.timeoutPrompt });
     const r = await askWithRetries(ctx, {
       prompt,
       invalidPrompt,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { askWithRetries } from '../digits';
-import { IvrNode, promptList, promptRefs, resolvePrompts, type NodeContext, type NodeSpec, type Outcome, type Reference } from '../node';
+import { IvrNode, promptList, promptRefs, resolvePrompts, resolvePromptSet, type NodeContext, type NodeSpec, type Outcome, type Reference } from '../node';
 import { dtmfKey, prompts, retries, slug, timeoutMs } from '../schemas';
 
 const option = z.strictObject({ digit: dtmfKey, label: z.string().min(1).max(100) });
@@ -33,7 +33,7 @@ export type SurveyParams = z.output<typeof surveyParams>;
 export class SurveyNode extends IvrNode<SurveyParams> {
   async exec(ctx: NodeContext): Promise<Outcome> {
     const p = this.params;
-    const [prompt, invalidPrompt, thanks] = await Promise.all([resolvePrompts(ctx, promptList(p.prompt)), resolvePrompts(ctx, promptList(p.invalidPrompt)), resolvePrompts(ctx, promptList(p.thanksPrompt))]);
+    const { prompt, invalidPrompt, thanks } = await resolvePromptSet(ctx, { prompt: p.prompt, invalidPrompt: p.invalidPrompt, thanks: p.thanksPrompt });
     const base = { retries: p.retries, minDigits: 1, maxDigits: 1, timeoutMs: p.timeoutMs, digitTimeoutMs: p.timeoutMs, terminators: '', invalidPrompt, timeoutPrompt: invalidPrompt };
     const r1 = await askWithRetries(ctx, { ...base, prompt, step: 'level1', accept: (d) => p.options.some((o) => o.digit === d) });
     const first = r1.kind === 'ok' ? p.options.find((o) => o.digit === r1.digits) : undefined;
