@@ -102,6 +102,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
     closers.push(
       () =>
         new Promise<void>((resolve) => {
+          for (const m of modules) m.beforeClose?.();
           server.close(() => resolve());
           server.closeIdleConnections();
         }),

@@ -32,6 +32,11 @@ export interface HotlineModule {
   routes?(ctx: ModuleContext): Route[];
   /** For modules that speak WebSocket or other upgrades on the HTTP server. */
   attach?(server: http.Server, ctx: ModuleContext): void;
+  /**
+   * Called when shutdown begins, before HTTP closes: drop upgraded connections
+   * (WebSockets never end by themselves, and the HTTP server waits for every connection).
+   */
+  beforeClose?(): void;
   stop?(): Promise<void>;
 }
 

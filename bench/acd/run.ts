@@ -5,8 +5,13 @@
  * stays at its size. Reports assignments per second and the latency of one
  * assignment decision (read the queue head and candidates, rank, atomic claim).
  *
- * env: ACD_AGENTS (5000), ACD_WAITING (20000), ACD_GROUPS (50), ACD_SECONDS (10), ACD_WARMUP_SECONDS (2),
- *      REDIS_URL (redis://127.0.0.1:6379). Last line: one JSON object.
+ * Paced by default: handle times are drawn so that agents free up at ACD_RATE per
+ * second in total (the target load), and the decision latency is measured at that
+ * load. ACD_RATE=0 saturates instead (handle times of 0-200 ms): the throughput
+ * ceiling, where latency is mostly queueing behind the backlog of commands.
+ *
+ * env: ACD_AGENTS (5000), ACD_WAITING (20000), ACD_GROUPS (50), ACD_SECONDS (10), ACD_WARMUP_SECONDS (3),
+ *      ACD_RATE (2000), REDIS_URL (redis://127.0.0.1:6379). Last line: one JSON object.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +28,15 @@ const AGENTS = env('ACD_AGENTS', 5000);
 const WAITING = env('ACD_WAITING', 20_000);
 const GROUPS = env('ACD_GROUPS', 50);
 const SECONDS = env('ACD_SECONDS', 10);
-const WARMUP = env('ACD_WARMUP_SECONDS', 2);
+const WARMUP = env('ACD_WARMUP_SECONDS', 3);
+const RATE = env('ACD_RATE', 2000);
+/** Slots per agent: one call and two chats. */
+const SLOTS = AGENTS * 3;
+/**
+ * Handle times with mean SLOTS/RATE, exponential: memoryless, so the busy agents
+ * free up RATE times a second from the first moment, without a long warm-up.
+ */
+const handleMs = () => (RATE > 0 ? -Math.log(1 - Math.random()) * (SLOTS / RATE) * 1000 : Math.random() * 200);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function percentile(sorted: number[], p: number): number {
@@ -66,7 +79,7 @@ async function main(): Promise<void> {
     return engine.enqueue({ channel, target: { kind: 'group', id: groups[n % GROUPS]! }, customerId: `cust-${n % 50_000}`, priority: n % 20 === 0 ? 5 : 0 });
   };
   // Enough that WAITING still wait once every agent slot (1 call + 2 chats each) is busy.
-  const fill = WAITING + AGENTS * 3;
+  const fill = WAITING + SLOTS;
   process.stderr.write(`filling: ${fill} contacts in ${GROUPS} groups…\n`);
   for (let i = 0; i < fill; i += 200) await Promise.all(Array.from({ length: Math.min(200, fill - i) }, enqueueOne));
 
@@ -85,7 +98,7 @@ async function main(): Promise<void> {
   const errors = new Map<string, number>();
   const serve = async (o: { offerId: string; contactId: string }) => {
     await engine.accept(o.offerId);
-    await new Promise((r) => setTimeout(r, Math.random() * 200));
+    await new Promise((r) => setTimeout(r, handleMs()));
     await engine.complete(o.contactId);
     if (!stopping) await enqueueOne();
   };
@@ -139,6 +152,7 @@ async function main(): Promise<void> {
     waiting: WAITING,
     waiting_at_end: waitingNow,
     groups: GROUPS,
+    mode: RATE > 0 ? `paced: agents free up ${RATE}/s` : 'saturated',
     seconds: Number(elapsed.toFixed(2)),
     assignments: assigned,
     assignments_per_s: Math.round(assigned / elapsed),

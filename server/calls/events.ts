@@ -4,7 +4,7 @@
  * `supervisor`) and to the signed webhook queue. Emitting never throws.
  */
 import type { Logger } from '../logging/logger';
-import { TypedEmitter } from '../telephony/typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 
 export type CallEventType =
   | 'call.queued'
@@ -16,6 +16,7 @@ export type CallEventType =
   | 'call.consult'
   | 'call.conference'
   | 'call.agent_left'
+  | 'call.wrap_up'
   | 'call.ended'
   | 'call.survey_answered'
   | 'call.recording_ready';

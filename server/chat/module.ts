@@ -62,15 +62,11 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
       const blacklist = need<BlacklistService>(ctx, BLACKLIST);
       gateway = new ChatGateway(server, { chat: chat!, actions: actions!, engine: engine!, auth: ctx.auth, pub, sub, prefix: ctx.config.redisPrefix, log: ctx.log, isBlocked: async (v) => Boolean(await blacklist.blocking('chat', v)) });
       chat!.notifier = gateway;
-      // server.close() waits for open connections; sockets must go when it begins (same as realtime/).
-      const close = server.close.bind(server);
-      const g = gateway;
-      server.close = ((cb?: (err?: Error) => void) => {
-        g.io.of('/visitor').disconnectSockets(true);
-        g.io.of('/agent').disconnectSockets(true);
-        g.io.engine.close();
-        return close(cb);
-      });
+    },
+    beforeClose() {
+      gateway?.io.of('/visitor').disconnectSockets(true);
+      gateway?.io.of('/agent').disconnectSockets(true);
+      gateway?.io.engine.close();
     },
     async stop() {
       clearTimeout(positions);

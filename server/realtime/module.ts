@@ -25,14 +25,9 @@ export function realtimeModule(): HotlineModule {
     },
     attach(server: http.Server, ctx) {
       gateway = attachWsGateway(server, { hub: hub!, auth: ctx.auth, log: ctx.log });
-      // server.close() waits for every connection to end, and upgraded WebSocket
-      // connections never end by themselves; the composition root closes HTTP before
-      // stopping modules, so the gateway must drop its clients when close() begins.
-      const close = server.close.bind(server);
-      server.close = ((cb?: (err?: Error) => void) => {
-        gateway?.close();
-        return close(cb);
-      });
+    },
+    beforeClose() {
+      gateway?.close();
     },
     async stop() {
       gateway?.close();

@@ -11,7 +11,7 @@ import { parseTargetKey, targetKey, type AttributeValue, type Channel, type Cloc
 import { TOPICS, type EventOf, type MonitorEvents, type OfferEvent, type OfferSink, type RoutingEvent, type RoutingEvents } from './events';
 import type { AgentSetup, Bus, LiveAgent, LiveState, QueueInfo, ReleasedOffer, RoutingConfig, RoutingStore } from './ports';
 import { rebuildLiveState } from './rebuild';
-import { SafeEmitter } from './typed-emitter';
+import { EventBus } from '../platform/typed-emitter';
 
 /** What a caller (IVR queue node, chat gateway) asks of the ACD. */
 export interface EnqueueRequest {
@@ -88,9 +88,9 @@ const PERSONAL_QUEUE_LEVEL = 10;
 export class RoutingEngine {
   readonly instanceId: string;
   /** Every routing event of every process, after it happened. */
-  readonly events: SafeEmitter<RoutingEvents>;
+  readonly events: EventBus<RoutingEvents>;
   /** Per-decision timing; for metrics and the benchmark. */
-  readonly monitor: SafeEmitter<MonitorEvents>;
+  readonly monitor: EventBus<MonitorEvents>;
   #config: RoutingConfig | undefined;
   readonly #live: LiveState;
   readonly #store: RoutingStore;
@@ -117,8 +117,8 @@ export class RoutingEngine {
     this.#clock = opts.clock ?? Date.now;
     this.#random = opts.random ?? Math.random;
     this.instanceId = opts.instanceId ?? randomUUID();
-    this.events = new SafeEmitter(this.#log);
-    this.monitor = new SafeEmitter(this.#log);
+    this.events = new EventBus(this.#log);
+    this.monitor = new EventBus(this.#log);
   }
 
   get config(): RoutingConfig {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import { Call, CallState } from './call';
 import type { TelephonyEvent } from './events';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 
 export interface CallRegistryOptions {
   logger: Logger;

@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { InvalidStateError } from '../platform/errors';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 
 export enum CallState {
   New = 'new',

@@ -6,7 +6,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { nodeName, type EslNodeConfig } from './config';
 import { EslCommandError, EslConnectionError, EslTimeoutError, toError } from './errors';
 import { interpretApiBody, interpretReply, type EslOk } from './reply';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 import { EslWire, header, type EslFrame, type RawEslEvent } from './wire';
 
 /** The events the call model needs (see events.ts). CUSTOM subclasses follow the CUSTOM keyword. */

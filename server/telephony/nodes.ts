@@ -5,7 +5,7 @@ import { EslConnectionError } from './errors';
 import { normalizeEvent, type TelephonyEvent } from './events';
 import { EslInboundConnection, type CommandOptions, type EslInboundOptions, type NodeHealth } from './inbound-connection';
 import type { EslOk } from './reply';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 import type { RawEslEvent } from './wire';
 
 export interface TelephonyNodesOptions {

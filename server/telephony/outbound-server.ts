@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../logging/logger';
 import type { ChannelSnapshot } from './channel-snapshot';
 import { OutboundSession, type OutboundSessionOptions } from './outbound-session';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 
 export interface OutboundServerOptions {
   /** Address FreeSWITCH's `socket` application dials. Default 127.0.0.1. */

@@ -6,7 +6,7 @@ import { parseConnectReply, type ChannelSnapshot } from './channel-snapshot';
 import { buildUuidSetvar } from './commands/builders';
 import { ChannelHangupError, EslConnectionError, EslTimeoutError } from './errors';
 import { interpretReply, type EslOk } from './reply';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../platform/typed-emitter';
 import { EslWire, header, type EslFrame, type RawEslEvent } from './wire';
 
 export enum SessionState {

@@ -3,8 +3,9 @@ import type { Logger } from '../logging/logger';
 
 /**
  * A typed EventEmitter whose emit is safe: a listener that throws is logged and the
- * remaining listeners still run, so one buggy subscriber cannot break a call or,
- * worse, unwind the ESL parser that is delivering the frame.
+ * remaining listeners still run, so one buggy subscriber cannot break a call, abort an
+ * assignment or, worse, unwind the ESL parser that is delivering the frame.
+ * Subclasses emit with safeEmit; EventBus is the same with a public emit.
  */
 export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
   readonly #ee = new EventEmitter();
@@ -46,5 +47,16 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
         this.emitterLogger.error({ err, event }, 'event listener threw; continuing');
       }
     }
+  }
+}
+
+/** A TypedEmitter that anyone holding it may emit on: for a domain's event stream shared by its parts. */
+export class EventBus<E extends { [K in keyof E]: unknown[] }> extends TypedEmitter<E> {
+  emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
+    this.safeEmit(event, ...args);
+  }
+
+  override removeAllListeners(): void {
+    super.removeAllListeners();
   }
 }
