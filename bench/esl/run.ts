@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startFreeswitchSim } from '../../tools/freeswitch-sim';
+import { startFreeswitchSim, type SimCall } from '../../tools/freeswitch-sim';
 import { silentLogger } from '../../server/logging/logger';
 import { EslInboundConnection } from '../../server/telephony/inbound-connection';
 import { EslOutboundServer } from '../../server/telephony/outbound-server';
@@ -21,7 +21,11 @@ const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 20_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CALL_STEPS = (process.env.BENCH_CALLS ?? '100,250,500,1000,2000').split(',').map(Number);
 const LOOPS = Number(process.env.BENCH_PLAYBACK_LOOPS ?? 3);
-const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MS ?? 120_000);
+/** New calls per second while a step ramps up (real switches see arrivals spread over time, not one instant). */
+const PLACE_RATE = Number(process.env.BENCH_CALL_RATE ?? 100);
+/** Real-time length of each playback in the loop: a short prompt, as an IVR plays. */
+const PLAYBACK_MS = Number(process.env.BENCH_PLAYBACK_MS ?? 1000);
+const DEADLINE_MS = Number(process.env.BENCH_DEADLINE_MS ?? 240_000);
 const started = performance.now();
 const timeLeft = (): number => DEADLINE_MS - (performance.now() - started);
 
@@ -61,14 +65,17 @@ interface CallsStep {
   seconds: number;
 }
 
-const STEP_BUDGET_MS = Number(process.env.BENCH_STEP_MS ?? 20_000);
+const STEP_HOLD_MS = Number(process.env.BENCH_STEP_MS ?? 15_000);
+/** A step gets its ramp time plus a hold with every call up at once. */
+const stepBudget = (calls: number): number => (calls / PLACE_RATE) * 1000 + STEP_HOLD_MS;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const SPEED = Number(process.env.BENCH_SIM_SPEED ?? 5);
 
 /**
- * Ramps simulated callers through outbound sessions, all held up at once: each session answers,
- * then loops (playback of silence lasting 100 ms real time, + api uuid_getvar) until every
+ * Ramps simulated callers (PLACE_RATE new calls/s) through outbound sessions, all held up at
+ * once: each session answers, then loops (a PLAYBACK_MS playback, + api uuid_getvar) until every
  * caller of the step is connected, then LOOPS more times, then hangs up. A step passes when all
- * its calls complete within STEP_BUDGET_MS. Command latency = answer execute + api round trips
+ * its calls complete within its step budget (ramp + hold). Command latency = answer execute + api round trips
  * (playback is media time, reported apart). The simulator runs in this process (it has no
  * control API across processes yet), so its CPU counts against ours; and it scales its 25 s
  * wait for our `connect` by its speed, so the speed stays low (5 → 5 s) under load.
@@ -93,7 +100,7 @@ async function benchCalls(): Promise<{ steps: CallsStep[]; concurrent_calls: num
     return r;
   };
   const loop = async (session: OutboundSession): Promise<void> => {
-    await timed(playback, () => session.execute('playback', `silence_stream://${100 * SPEED}`));
+    await timed(playback, () => session.execute('playback', `silence_stream://${PLAYBACK_MS * SPEED}`));
     await timed(latencies, () => session.api(`uuid_getvar ${session.uuid} hotline_call_id`));
   };
   const run = async (session: OutboundSession): Promise<void> => {
@@ -117,13 +124,19 @@ async function benchCalls(): Promise<{ steps: CallsStep[]; concurrent_calls: num
   const steps: CallsStep[] = [];
   let best = 0;
   for (const n of CALL_STEPS) {
-    if (timeLeft() < STEP_BUDGET_MS) break;
+    if (timeLeft() < stepBudget(n)) break;
     completed = failed = peak = 0;
     target = n;
     runs.length = 0;
     const t = performance.now();
-    stepDeadline = t + STEP_BUDGET_MS;
-    const callers = await Promise.all(Array.from({ length: n }, (_, i) => sim.placeCall({ from: `1555${String(i).padStart(7, '0')}`, to: '4001' })));
+    stepDeadline = t + stepBudget(n);
+    const placing: Promise<SimCall>[] = [];
+    for (let i = 0; i < n; i++) {
+      placing.push(sim.placeCall({ from: `1555${String(i).padStart(7, '0')}`, to: '4001' }));
+      const wait = t + ((i + 1) * 1000) / PLACE_RATE - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    const callers = await Promise.all(placing);
     await Promise.all(callers.map((c) => c.waitForEnd(Math.max(1_000, stepDeadline - performance.now() + 2_000)).catch(() => 'timeout')));
     await Promise.race([Promise.all(runs), new Promise((r) => setTimeout(r, 2_000))]);
     const step = { calls: n, completed, failed, peak_concurrent: peak, seconds: round((performance.now() - t) / 1000) };
