@@ -19,7 +19,8 @@ import type { Actor, ChatService } from './service';
 import * as store from './store';
 
 const tag = 'chat';
-const WIDGET_DIR = path.resolve(__dirname, '../../web-widget');
+// From server/chat in the source tree, or dist/server/chat in a build.
+const WIDGET_DIR = ['../../web-widget', '../../../web-widget'].map((p) => path.resolve(__dirname, p)).find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '../../web-widget');
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 5 } }).single('file');
 
 function runUpload(req: Request, res: Response): Promise<void> {
