@@ -28,7 +28,7 @@ interface Simulated {
 export function telephonyModule(): HotlineModule {
   let nodes: TelephonyNodes | undefined;
   let outbound: EslOutboundServer | undefined;
-  let sim: Simulated | undefined;
+  let simulator: Simulated | undefined;
   return {
     name: 'telephony',
     async start(ctx: ModuleContext) {
@@ -42,7 +42,7 @@ export function telephonyModule(): HotlineModule {
         nodeConfigs = parseFreeswitchEsl(ctx.config.freeswitchEsl);
       } else {
         const started = await startSimulator(ctx, outboundPort);
-        sim = started.sim;
+        simulator = started;
         nodeConfigs = [started.node];
         provide(ctx, TELEPHONY_SIMULATOR, started.sim);
       }
@@ -52,7 +52,7 @@ export function telephonyModule(): HotlineModule {
       nodes.start();
       provide(ctx, TELEPHONY_NODES, nodes);
       provide(ctx, TELEPHONY_CALLS, calls);
-      const simulated = Boolean(sim);
+      const simulated = Boolean(simulator);
       provide<() => FreeswitchNodeHealth[]>(ctx, FREESWITCH_HEALTH, () => nodes!.health().map((h) => ({ ...h, simulated })));
       // Not fatal: the connection keeps retrying with backoff and /api/health shows how it goes.
       await nodes.waitAnyReady(5000).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'no FreeSWITCH node ready yet; retrying in the background'));
@@ -60,17 +60,18 @@ export function telephonyModule(): HotlineModule {
     async stop() {
       await outbound?.close();
       await nodes?.close();
-      await sim?.stop();
+      await simulator?.stop();
     },
   };
 }
 
 /** The development default: the simulator on a loopback port, its dialplan pointed at our outbound socket. */
-async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<{ sim: Simulated & object; node: EslNodeConfig }> {
+async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<Simulated & { sim: object; node: EslNodeConfig }> {
   // Loaded only here so production code paths never import the dev tool.
-  const { startFreeswitchSim } = await import('../../tools/freeswitch-sim');
+  const { Simulator } = await import('../../tools/freeswitch-sim/sim');
+  const { controlServer } = await import('../../tools/freeswitch-sim/control');
   const password = 'ClueCon';
-  const sim = await startFreeswitchSim({
+  const sim = new Simulator({
     eslPort: Number(process.env.SIM_ESL_PORT ?? 0),
     speed: Number(process.env.SIM_SPEED ?? 1),
     password,
@@ -79,6 +80,23 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise
     recordingsDir: `${ctx.config.mediaDir}/recordings`,
     logger: ctx.log.child({ module: 'freeswitch-sim' }),
   });
+  await sim.start();
+  // People drive the embedded simulator (place calls, press keys, register agents) over its HTTP control API.
+  const controlPort = ctx.config.env === 'test' ? undefined : Number(process.env.SIM_CONTROL_PORT ?? 8022);
+  const control = controlPort === undefined ? undefined : controlServer(sim);
+  const controlUp = control
+    ? await new Promise<boolean>((resolve) => {
+        control.once('error', (err) => {
+          ctx.log.warn({ err: err.message, controlPort }, 'simulator control API not started (port busy?)');
+          resolve(false);
+        });
+        control.listen(controlPort, '127.0.0.1', () => resolve(true));
+      })
+    : false;
+  const stop = async () => {
+    if (controlUp) await new Promise<void>((r) => control!.close(() => r()));
+    await sim.stop();
+  };
   const rule = '*'.repeat(70);
   const banner = [
     '',
@@ -86,10 +104,11 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise
     '*  FREESWITCH_ESL is not set: running the FreeSWITCH SIMULATOR.',
     '*  SIMULATED TELEPHONY, NO AUDIO. Set FREESWITCH_ESL for real calls.',
     `*  Simulator inbound ESL: 127.0.0.1:${sim.eslPort} (password ${password})`,
+    ...(controlUp ? [`*  Place calls by hand: http://127.0.0.1:${controlPort} (GET /channels, POST /calls, PUT /endpoints/NAME)`] : []),
     rule,
     '',
   ].join('\n');
   if (ctx.config.env !== 'test') process.stdout.write(banner + '\n');
   ctx.log.warn({ eslPort: sim.eslPort }, 'FreeSWITCH simulator running: simulated telephony, no audio');
-  return { sim, node: { host: '127.0.0.1', port: sim.eslPort, password } };
+  return { sim, stop, node: { host: '127.0.0.1', port: sim.eslPort, password } };
 }
