@@ -12,6 +12,11 @@ import { ChatService, type ChatNotifier } from './service';
 
 export const CHAT_SERVICE = 'chat';
 
+/** The Redis channel on which a process announces that it saved new chat settings. */
+export function settingsChannel(redisPrefix: string): string {
+  return `${redisPrefix}chat:settings`;
+}
+
 export interface ChatModuleOptions {
   /** Tests pass a controllable clock for messages and timers. */
   clock?: () => number;
@@ -39,8 +44,20 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
       engine = need<RoutingEngine>(ctx, ROUTING_SERVICE);
       chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: nobody });
       actions = new ChatActions(chat);
-      await chat.reloadSettings();
       const c = chat;
+      // Settings changed by another process: it publishes on this channel, every process reloads.
+      const channel = settingsChannel(ctx.config.redisPrefix);
+      const settingsSub = connectRedis(ctx.redisUrl, ctx.log, 'chat-settings-sub');
+      conns.push(settingsSub);
+      const reload = () => void c.reloadSettings().catch((err: unknown) => ctx.log.warn({ err }, 'chat settings reload failed'));
+      settingsSub.on('message', (ch: string) => ch === channel && reload());
+      // A message missed while Redis was away: read the row again on every (re)connection.
+      settingsSub.on('ready', reload);
+      await settingsSub.subscribe(channel);
+      chat.announceSettings = async () => {
+        await ctx.redis.publish(channel, '1');
+      };
+      await chat.reloadSettings();
       engine.setOfferSink('chat', { offer: (o) => c.onOffer(o) });
       // Queue positions change when anyone on the chat channel moves; one refresh per burst.
       const refresh = () => {

@@ -336,7 +336,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       body: chatSettingsSchema,
       handler: async ({ body }) => {
         await store.saveSettings(db, body);
-        await deps.chat().reloadSettings();
+        await deps.chat().settingsSaved();
         return deps.chat().settings;
       },
     }),

@@ -9,7 +9,7 @@ import { checkRecall, checkText } from './domain/rules';
 import { parseSettings, pick, queueText, ratingOptions, render, type ChatSettings } from './domain/settings';
 import * as store from './store';
 import type { Conversation, Message } from './store';
-import { PgTimers, type DueTimer } from './timers';
+import { PgTimers, type DueTimer, type TimerKind } from './timers';
 
 /** How the service reaches people: the socket gateway implements it (rooms per visitor and per agent, across processes). */
 export interface ChatNotifier {
@@ -74,6 +74,19 @@ export class ChatService {
 
   async reloadSettings(): Promise<void> {
     this.settings = parseSettings(await store.loadSettings(this.#db));
+  }
+
+  /**
+   * Tells every server process that the settings row changed (set by the module:
+   * a Redis publish each process answers with reloadSettings()). Settings are the
+   * only chat state a process keeps in memory; conversations are read per request.
+   */
+  announceSettings: () => Promise<void> = () => Promise.resolve();
+
+  /** After the settings row was saved: reload here, then in every other process. */
+  async settingsSaved(): Promise<void> {
+    await this.reloadSettings();
+    await this.announceSettings();
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────
@@ -255,65 +268,96 @@ export class ChatService {
 
   // ── messages ────────────────────────────────────────────────────────────
 
+  /**
+   * Stores a message, then delivers it. Text and emoji take one round trip to
+   * Postgres (store.sendMessage: check, insert and timer changes in one statement);
+   * a file first checks access and the file, like before.
+   */
   async send(actor: Actor, conversationId: string, m: { kind: 'text' | 'emoji' | 'image' | 'file'; text?: string; fileId?: string; clientId?: string }): Promise<Message> {
-    const conv = await this.authorize(actor, conversationId, { write: true });
-    if (conv.state === 'ended') throw new InvalidStateError('The conversation has ended');
-    if (actor.kind === 'agent' && conv.state !== 'active') throw new InvalidStateError('The conversation is not being served');
     let body = m.text ?? '';
-    if (m.kind === 'text' || m.kind === 'emoji') checkText(body, this.settings);
-    else {
+    if (m.kind === 'text' || m.kind === 'emoji') {
+      try {
+        checkText(body, this.settings);
+      } catch (err) {
+        // Same precedence as ever: who may write comes before what was written.
+        this.#writable(actor, await this.authorize(actor, conversationId, { write: true }));
+        throw err;
+      }
+    } else {
+      const conv = this.#writable(actor, await this.authorize(actor, conversationId, { write: true }));
       const file = m.fileId ? await store.getFile(this.#db, m.fileId) : undefined;
       if (!file || file.conversationId !== conv.id) throw new NotFoundError('File');
       if (file.kind !== m.kind) throw new InvalidStateError(`The file is a ${file.kind}`);
       body = file.name;
     }
-    const msg = await store.insertMessage(this.#db, {
-      conversationId: conv.id,
-      visitorId: conv.visitorId,
-      senderKind: actor.kind,
-      senderId: actor.kind === 'agent' ? actor.agentId : conv.visitorId,
+    const now = this.#clock();
+    const out = await store.sendMessage(this.#db, {
+      conversationId,
+      sender: actor.kind === 'agent' ? { kind: 'agent', agentId: actor.agentId } : { kind: 'visitor', visitorId: actor.visitorId },
       kind: m.kind,
       body,
       fileId: m.fileId ?? null,
       clientId: m.clientId ?? null,
-      now: this.#clock(),
+      now,
+      ...this.#timersAfterMessage(actor.kind, conversationId, now),
     });
-    await this.#deliver(conv, 'message', msg);
-    if (conv.state === 'active') {
-      if (actor.kind === 'visitor') {
-        await this.timers.cancel(`c:${conv.id}:idle`);
-        const t = this.settings.timers.agentReply;
-        if (t.enabled) await this.timers.setIfAbsent(`c:${conv.id}:reply`, 'agent_reply', conv.id, t.seconds * 1000);
-      } else {
-        await this.timers.cancel(`c:${conv.id}:reply`);
-        await this.#armIdle(conv);
-      }
+    switch (out.status) {
+      case 'not_found':
+        throw new NotFoundError('Conversation');
+      case 'forbidden':
+        throw new ForbiddenError('You are not in this conversation');
+      case 'ended':
+        throw new InvalidStateError('The conversation has ended');
+      case 'not_served':
+        throw new InvalidStateError('The conversation is not being served');
+      case 'sent':
+        this.#emit(out.visitorId, out.agents, 'message', out.message);
+        return out.message;
     }
-    return msg;
+  }
+
+  #writable(actor: Actor, conv: Conversation): Conversation {
+    if (conv.state === 'ended') throw new InvalidStateError('The conversation has ended');
+    if (actor.kind === 'agent' && conv.state !== 'active') throw new InvalidStateError('The conversation is not being served');
+    return conv;
+  }
+
+  /**
+   * What a message does to the timers of an active conversation: the visitor's
+   * cancels the idle warning and starts the agent-reply timer (unless one already
+   * runs); the agent's cancels the reply timer and re-arms the idle timer.
+   */
+  #timersAfterMessage(sender: Actor['kind'], conversationId: string, now: number): { cancelTimer: string; armTimer: store.ArmTimer | null } {
+    const t = this.settings.timers;
+    if (sender === 'visitor') {
+      return { cancelTimer: `c:${conversationId}:idle`, armTimer: t.agentReply.enabled ? { key: `c:${conversationId}:reply`, kind: 'agent_reply', dueAt: now + t.agentReply.seconds * 1000, replace: false } : null };
+    }
+    const idle = this.#idleTimer();
+    return { cancelTimer: `c:${conversationId}:reply`, armTimer: idle ? { key: `c:${conversationId}:idle`, kind: idle.kind, dueAt: now + idle.seconds * 1000, replace: true } : null };
   }
 
   async recall(agentId: string, messageId: string): Promise<Message> {
     const msg = await store.getMessage(this.#db, messageId);
     if (!msg) throw new NotFoundError('Message');
-    const conv = await this.authorize({ kind: 'agent', agentId }, msg.conversationId, { write: true });
+    const { conv, agents } = await this.#access({ kind: 'agent', agentId }, msg.conversationId, { write: true });
     checkRecall(msg, agentId, this.#clock(), this.settings);
-    if (!(await store.recallMessage(this.#db, messageId, this.#clock()))) throw new ConflictError('The message was already recalled', 'already_recalled');
-    const recalled = (await store.getMessage(this.#db, messageId))!;
-    await this.#deliver(conv, 'message.recalled', { conversationId: conv.id, messageId, text: pick(this.settings.messages.recalled, conv.language) });
+    const recalled = await store.recallMessage(this.#db, messageId, this.#clock());
+    if (!recalled) throw new ConflictError('The message was already recalled', 'already_recalled');
+    this.#emit(conv.visitorId, agents, 'message.recalled', { conversationId: conv.id, messageId, text: pick(this.settings.messages.recalled, conv.language) });
     return recalled;
   }
 
   async read(actor: Actor, conversationId: string, upTo: string): Promise<string[]> {
-    const conv = await this.authorize(actor, conversationId);
+    const { conv, agents } = await this.#access(actor, conversationId);
     const ids = await store.markRead(this.#db, conv.id, actor.kind, upTo, this.#clock());
-    if (ids.length) await this.#deliver(conv, 'message.read', { conversationId: conv.id, by: actor.kind, ids });
+    if (ids.length) this.#emit(conv.visitorId, agents, 'message.read', { conversationId: conv.id, by: actor.kind, ids });
     return ids;
   }
 
   async typing(actor: Actor, conversationId: string, typing: boolean): Promise<void> {
-    const conv = await this.authorize(actor, conversationId, { write: true });
+    const { conv, agents } = await this.#access(actor, conversationId, { write: true });
     const data = { conversationId: conv.id, by: actor.kind, typing };
-    if (actor.kind === 'visitor') this.notifier.toAgents(await store.participants(this.#db, conv.id), 'typing', data);
+    if (actor.kind === 'visitor') this.notifier.toAgents(agents, 'typing', data);
     else this.notifier.toVisitor(conv.visitorId, 'typing', data);
   }
 
@@ -339,30 +383,45 @@ export class ChatService {
   }
 
   async #deliver(conv: Conversation, event: string, data: unknown): Promise<void> {
-    this.notifier.toVisitor(conv.visitorId, event, data);
-    const agents = await store.participants(this.#db, conv.id);
+    this.#emit(conv.visitorId, await store.participants(this.#db, conv.id), event, data);
+  }
+
+  /** Delivery, once the data is in Postgres: the visitor's room and the rooms of the conversation's current agents. */
+  #emit(visitorId: string, agents: string[], event: string, data: unknown): void {
+    this.notifier.toVisitor(visitorId, event, data);
     if (agents.length) this.notifier.toAgents(agents, event, data);
   }
 
   async #armIdle(conv: Conversation): Promise<void> {
-    const t = this.settings.timers.visitorIdleWarn;
-    if (t.enabled) await this.timers.set(`c:${conv.id}:idle`, 'visitor_idle_warn', conv.id, t.seconds * 1000);
-    else if (this.settings.timers.visitorIdleClose.enabled) await this.timers.set(`c:${conv.id}:idle`, 'visitor_idle_close', conv.id, this.settings.timers.visitorIdleClose.seconds * 1000);
+    const idle = this.#idleTimer();
+    if (idle) await this.timers.set(`c:${conv.id}:idle`, idle.kind, conv.id, idle.seconds * 1000);
+  }
+
+  /** The visitor-idle timer that (re)starts when the agent speaks: the warning, or straight to the close when only that is on. */
+  #idleTimer(): { kind: TimerKind; seconds: number } | undefined {
+    const t = this.settings.timers;
+    if (t.visitorIdleWarn.enabled) return { kind: 'visitor_idle_warn', seconds: t.visitorIdleWarn.seconds };
+    if (t.visitorIdleClose.enabled) return { kind: 'visitor_idle_close', seconds: t.visitorIdleClose.seconds };
+    return undefined;
   }
 
   // ── access ─────────────────────────────────────────────────────────────
 
   /** The conversation, if the actor is its visitor, one of its agents, or staff allowed to see all chats. */
   async authorize(actor: Actor, conversationId: string, opts: { write?: boolean } = {}): Promise<Conversation> {
-    const conv = await store.getConversation(this.#db, conversationId);
-    if (!conv) throw new NotFoundError('Conversation');
+    return (await this.#access(actor, conversationId, opts)).conv;
+  }
+
+  /** authorize() plus the agents currently in the conversation, read in the same round trip. */
+  async #access(actor: Actor, conversationId: string, opts: { write?: boolean } = {}): Promise<{ conv: Conversation; agents: string[] }> {
+    const a = await store.access(this.#db, conversationId, actor.kind === 'agent' ? actor.agentId : null);
+    if (!a) throw new NotFoundError('Conversation');
     if (actor.kind === 'visitor') {
-      if (conv.visitorId !== actor.visitorId) throw new NotFoundError('Conversation');
-      return conv;
+      if (a.conv.visitorId !== actor.visitorId) throw new NotFoundError('Conversation');
+      return a;
     }
-    const current = (await store.participants(this.#db, conv.id)).includes(actor.agentId);
-    if (current) return conv;
-    if (!opts.write && (actor.canViewAll || (await store.everParticipated(this.#db, conv.id, actor.agentId)))) return conv;
+    if (a.agents.includes(actor.agentId)) return a;
+    if (!opts.write && (actor.canViewAll || a.everIn)) return a;
     throw new ForbiddenError('You are not in this conversation');
   }
 

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool';
 import type { ConversationState, EndReason } from './domain/conversation';
 import type { Lang } from './domain/settings';
+import type { TimerKind } from './timers';
 
 /** Postgres access for chat: plain functions over a Queryable, one per question the service asks. */
 
@@ -160,6 +161,87 @@ export async function leaveParticipant(q: Queryable, conversationId: string, age
 export async function participants(q: Queryable, conversationId: string): Promise<string[]> {
   return (await q.query<{ agentId: string }>('SELECT agent_id AS "agentId" FROM chat_participants WHERE conversation_id = $1 AND left_at IS NULL', [conversationId])).rows.map((r) => r.agentId);
 }
+/** What access checks need, in one round trip: the conversation, its current agents, and whether `agentId` ever took part. */
+export interface Access {
+  conv: Conversation;
+  agents: string[];
+  everIn: boolean;
+}
+export async function access(q: Queryable, conversationId: string, agentId: string | null): Promise<Access | undefined> {
+  const { rows } = await q.query<Conversation & { agents: string[]; everIn: boolean }>({
+    name: 'chat_access',
+    text: `SELECT ${CONV},
+       ARRAY(SELECT p.agent_id::text FROM chat_participants p WHERE p.conversation_id = c.id AND p.left_at IS NULL ORDER BY p.joined_at) AS agents,
+       ($2::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM chat_participants p WHERE p.conversation_id = c.id AND p.agent_id = $2::uuid)) AS "everIn"
+     FROM chat_conversations c WHERE c.id = $1`,
+    values: [conversationId, agentId],
+  });
+  const r = rows[0];
+  if (!r) return undefined;
+  const { agents, everIn, ...conv } = r;
+  return { conv, agents, everIn };
+}
+
+/** A timer armed by the message that is sent; `replace` false keeps a pending one as it is (the agent-reply timer runs from the first unanswered message). */
+export interface ArmTimer {
+  key: string;
+  kind: TimerKind;
+  dueAt: number;
+  replace: boolean;
+}
+
+export type SendOutcome =
+  | { status: 'not_found' | 'forbidden' | 'ended' | 'not_served' }
+  | { status: 'sent'; message: Message; visitorId: string; state: ConversationState; agents: string[] };
+
+/**
+ * The whole message path in ONE statement (one round trip, one snapshot): the
+ * access check (visitor owns it / agent is a current participant, conversation
+ * not ended, an agent writes only to an active one), the INSERT, and, when the
+ * conversation is active, the timer changes the message implies (cancel one key,
+ * arm another) in chat_timers, so they survive a restart exactly as before. The
+ * agents to deliver to come from the same snapshot as the check.
+ */
+export async function sendMessage(
+  q: Queryable,
+  m: { conversationId: string; sender: { kind: 'visitor'; visitorId: string } | { kind: 'agent'; agentId: string }; kind: Message['kind']; body: string; fileId: string | null; clientId: string | null; now: number; cancelTimer: string; armTimer: ArmTimer | null },
+): Promise<SendOutcome> {
+  const agentId = m.sender.kind === 'agent' ? m.sender.agentId : null;
+  const visitorId = m.sender.kind === 'visitor' ? m.sender.visitorId : null;
+  const arm = m.armTimer;
+  // A named statement: each pooled connection parses and plans it once.
+  const { rows } = await q.query<Partial<Message> & { convState: ConversationState; convVisitorId: string; convAgents: string[]; allowed: boolean }>({
+    name: 'chat_send_message',
+    text: `WITH conv AS (
+       SELECT c.id, c.visitor_id, c.state,
+         ARRAY(SELECT p.agent_id::text FROM chat_participants p WHERE p.conversation_id = c.id AND p.left_at IS NULL ORDER BY p.joined_at) AS agents
+       FROM chat_conversations c WHERE c.id = $1
+     ), chk AS (
+       SELECT conv.*, (CASE WHEN $2::uuid IS NOT NULL THEN conv.visitor_id = $2::uuid ELSE ($3::uuid)::text = ANY(conv.agents) END) AS allowed FROM conv
+     ), ok AS (
+       SELECT chk.* FROM chk WHERE chk.allowed AND chk.state <> 'ended' AND ($2::uuid IS NOT NULL OR chk.state = 'active')
+     ), ins AS (
+       INSERT INTO chat_messages (conversation_id, visitor_id, sender_kind, sender_id, kind, body, file_id, client_id, created_at)
+       SELECT ok.id, ok.visitor_id, $4::text, COALESCE($3::uuid, ok.visitor_id), $5::text, $6::text, $7::uuid, $8::text, to_timestamp($9::float8 / 1000.0) FROM ok
+       RETURNING ${MSG}
+     ), cancelled AS (
+       DELETE FROM chat_timers WHERE key = $10::text AND EXISTS (SELECT 1 FROM ok WHERE ok.state = 'active')
+     ), armed AS (
+       INSERT INTO chat_timers (key, kind, subject, due_at)
+       SELECT $11::text, $12::text, ok.id::text, $13::bigint FROM ok WHERE ok.state = 'active' AND $11::text IS NOT NULL
+       ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, subject = EXCLUDED.subject, due_at = EXCLUDED.due_at, payload = '{}' WHERE $14::boolean
+     )
+     SELECT chk.state AS "convState", chk.visitor_id AS "convVisitorId", chk.agents AS "convAgents", chk.allowed, ins.* FROM chk LEFT JOIN ins ON true`,
+    values: [m.conversationId, visitorId, agentId, m.sender.kind, m.kind, m.body, m.fileId, m.clientId, m.now, m.cancelTimer, arm?.key ?? null, arm?.kind ?? null, arm ? Math.round(arm.dueAt) : null, arm?.replace ?? false],
+  });
+  const r = rows[0];
+  if (!r) return { status: 'not_found' };
+  if (!r.allowed) return { status: visitorId ? 'not_found' : 'forbidden' };
+  if (!r.id) return { status: r.convState === 'ended' ? 'ended' : 'not_served' };
+  const { convState, convVisitorId, convAgents, allowed: _allowed, ...message } = r;
+  return { status: 'sent', message: message as Message, visitorId: convVisitorId, state: convState, agents: convAgents };
+}
+
 /** Everyone who ever took part: they may read the history and files afterwards. */
 export async function everParticipated(q: Queryable, conversationId: string, agentId: string): Promise<boolean> {
   return (await q.query('SELECT 1 FROM chat_participants WHERE conversation_id = $1 AND agent_id = $2', [conversationId, agentId])).rowCount! > 0;
@@ -175,8 +257,9 @@ export async function insertMessage(q: Queryable, m: { conversationId: string; v
 export async function getMessage(q: Queryable, id: string): Promise<Message | undefined> {
   return (await q.query<Message>(`SELECT ${MSG} FROM chat_messages WHERE id = $1`, [id])).rows[0];
 }
-export async function recallMessage(q: Queryable, id: string, now: number): Promise<boolean> {
-  return (await q.query('UPDATE chat_messages SET recalled_at = to_timestamp($2/1000.0) WHERE id = $1 AND recalled_at IS NULL', [id, now])).rowCount === 1;
+/** Marks the message recalled; the row as it is now, or undefined when it was recalled already. */
+export async function recallMessage(q: Queryable, id: string, now: number): Promise<Message | undefined> {
+  return (await q.query<Message>(`UPDATE chat_messages SET recalled_at = to_timestamp($2/1000.0) WHERE id = $1 AND recalled_at IS NULL RETURNING ${MSG}`, [id, now])).rows[0];
 }
 /** Marks what the other side sent as read, up to a message id; returns the ids marked. */
 export async function markRead(q: Queryable, conversationId: string, reader: 'visitor' | 'agent', upTo: string, now: number): Promise<string[]> {
