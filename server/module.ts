@@ -30,6 +30,11 @@ export interface HotlineModule {
   name: string;
   start?(ctx: ModuleContext): Promise<void>;
   routes?(ctx: ModuleContext): Route[];
+  /**
+   * Express paths any web origin may call without credentials (the chat widget on a
+   * customer's site). Such routes must authenticate by an explicit header, never a cookie.
+   */
+  crossOriginPaths?: string[];
   /** For modules that speak WebSocket or other upgrades on the HTTP server. */
   attach?(server: http.Server, ctx: ModuleContext): void;
   /**

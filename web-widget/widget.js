@@ -50,7 +50,8 @@
   function post(path, body, token) {
     var h = { 'content-type': 'application/json' };
     if (token) h['x-visitor-token'] = token;
-    return fetch(base + path, { method: 'POST', headers: h, body: JSON.stringify(body), credentials: 'include' }).then(function (r) { return r.json().then(function (j) { if (!r.ok) throw j; return j; }); });
+    // The token header identifies the visitor; cross-origin requests carry no cookies (see crossOriginPaths).
+    return fetch(base + path, { method: 'POST', headers: h, body: JSON.stringify(body) }).then(function (r) { return r.json().then(function (j) { if (!r.ok) throw j; return j; }); });
   }
 
   var q = new URLSearchParams(location.search);

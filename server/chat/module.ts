@@ -40,6 +40,8 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
   let positions: NodeJS.Timeout | undefined;
   return {
     name: 'chat',
+    // What the widget calls from a customer's site; visitors authenticate by the x-visitor-token header.
+    crossOriginPaths: ['/api/chat/sites/:key/public', '/api/chat/visitor', '/api/chat/conversations/:id/files'],
     async start(ctx: ModuleContext) {
       engine = need<RoutingEngine>(ctx, ROUTING_SERVICE);
       chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: nobody });

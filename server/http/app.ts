@@ -1,4 +1,5 @@
 import cookieParser from 'cookie-parser';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import type { AuthService } from '../auth/auth-service';
 import type { Logger } from '../logging/logger';
@@ -13,6 +14,8 @@ export interface HttpAppDeps {
   log: Logger;
   routes: Route[];
   version: string;
+  /** Paths callable from any web origin, without credentials (see HotlineModule.crossOriginPaths). */
+  crossOriginPaths?: string[];
   /** Number of reverse proxies in front of Hotline, so req.ip is the client's address. */
   trustProxy?: number;
 }
@@ -21,6 +24,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  if (deps.crossOriginPaths?.length) {
+    // No credentials: a page on another site can never ride a staff member's or visitor's cookie.
+    app.use(deps.crossOriginPaths, cors({ origin: '*', credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'x-visitor-token'], maxAge: 600 }));
+  }
   app.use(express.json({ limit: '1mb' }));
   // FreeSWITCH's mod_xml_curl posts form-encoded fields.
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));

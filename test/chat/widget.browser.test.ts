@@ -101,3 +101,52 @@ it('loads the widget from a page, and a message typed there reaches an agent as 
   expect(rows.map((r) => r.customer_id)).toEqual([null, 'C-42', null]);
   await Promise.all([page.close(), p2.close(), p3.close()]);
 }, 60_000);
+
+it('works embedded on a customer site of another origin (CORS, no cookies of ours)', async () => {
+  const url = world.hotline.url;
+  // The customer's shop: another origin (its own port) that embeds the widget from Hotline.
+  const http = await import('node:http');
+  const shop = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><html><body><h1>Other shop</h1><script src="${url}/chat/widget.js" data-site="${SITE}" data-lang="zh"></script></body></html>`);
+  });
+  await new Promise<void>((r) => shop.listen(0, '127.0.0.1', () => r()));
+  const shopUrl = `http://127.0.0.1:${(shop.address() as import('node:net').AddressInfo).port}/`;
+  const events = new Rec(agentSocket);
+  const page = await browser.newPage();
+  const failed: string[] = [];
+  page.on('requestfailed', (r) => failed.push(r.url()));
+  try {
+    await page.goto(shopUrl);
+    const button = page.locator('[data-hotline="button"]');
+    await button.waitFor({ state: 'visible' });
+    expect(await button.textContent()).toBe('咨询');
+    const db = world.hotline.db;
+    const t0 = (await db.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
+    await button.click();
+    // The conversation exists: the widget's cross-origin calls got through.
+    let shopConv: string | undefined;
+    const deadline = Date.now() + 10_000;
+    while (!shopConv && Date.now() < deadline) {
+      shopConv = (await db.query<{ id: string }>('SELECT id FROM chat_conversations WHERE created_at > $1', [t0])).rows[0]?.id;
+      if (!shopConv) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(shopConv).toBeDefined();
+    // The agent's chat slots are held by the first test's conversations (and those queued behind
+    // them): end them until this visitor is assigned.
+    while (Date.now() < deadline) {
+      const { rows } = await db.query<{ id: string; state: string }>("SELECT id, state FROM chat_conversations WHERE state = 'active' OR id = $1", [shopConv]);
+      if (rows.find((r) => r.id === shopConv)?.state === 'active') break;
+      for (const r of rows.filter((c) => c.id !== shopConv && c.state === 'active')) await agentSocket.emitWithAck('end', { conversationId: r.id });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.fill('[data-hotline="input"]', 'from another origin');
+    await page.click('[data-hotline="send"]');
+    const got = await events.wait('message', (m) => m.body === 'from another origin', 10_000);
+    expect(got.senderKind).toBe('visitor');
+    expect(failed).toEqual([]);
+  } finally {
+    await page.close();
+    await new Promise<void>((r) => shop.close(() => r()));
+  }
+}, 60_000);
