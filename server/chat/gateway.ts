@@ -15,6 +15,7 @@ import type { ChatActions } from './actions';
 import * as s from './schemas';
 import type { ChatNotifier, ChatService } from './service';
 import * as store from './store';
+import { parseCookies } from '../http/cookies';
 
 export const SOCKET_PATH = '/api/chat/socket.io';
 export const VISITOR_COOKIE = 'hotline_visitor';
@@ -172,17 +173,3 @@ export class ChatGateway implements ChatNotifier {
   }
 }
 
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    const value = part.slice(i + 1).trim();
-    try {
-      out[part.slice(0, i).trim()] = decodeURIComponent(value);
-    } catch {
-      out[part.slice(0, i).trim()] = value;
-    }
-  }
-  return out;
-}

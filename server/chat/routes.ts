@@ -12,7 +12,8 @@ import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } fro
 import type { ChatActions } from './actions';
 import { checkUpload, verifyIdentity } from './domain/rules';
 import { chatSettingsSchema, pick, ratingOptions, type Lang } from './domain/settings';
-import { hashToken, parseCookies, SOCKET_PATH, VISITOR_COOKIE } from './gateway';
+import { parseCookies } from '../http/cookies';
+import { hashToken, SOCKET_PATH, VISITOR_COOKIE } from './gateway';
 import { libraryRoutes } from './library-routes';
 import * as s from './schemas';
 import type { Actor, ChatService } from './service';

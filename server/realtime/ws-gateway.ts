@@ -6,6 +6,7 @@ import type { AuthService } from '../auth/auth-service';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
 import type { RealtimeHub } from './hub';
+import { parseCookies } from '../http/cookies';
 
 /**
  * Browsers and integrations listen to live events at /api/ws.
@@ -143,17 +144,3 @@ function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    const value = part.slice(i + 1).trim();
-    try {
-      out[part.slice(0, i).trim()] = decodeURIComponent(value);
-    } catch {
-      out[part.slice(0, i).trim()] = value;
-    }
-  }
-  return out;
-}
