@@ -21,7 +21,9 @@ import { ROUTING_SERVICE } from '../routing/module';
 import type { EslOutboundServer, TelephonyEvent, TelephonyNodes } from '../telephony';
 import { TELEPHONY_NODES, TELEPHONY_OUTBOUND } from '../telephony/module';
 import { ClickToCall } from './click-to-call';
+import { CallControl } from './control';
 import { CallEventBus } from './events';
+import { CallExports } from './exports';
 import { agentDialTarget, CallRecords } from './records';
 import { callRoutes } from './routes';
 import { CallSessions } from './sessions';
@@ -34,6 +36,9 @@ export interface CallsService {
   clickToCall: ClickToCall;
   records: CallRecords;
   bus: CallEventBus;
+  exports: CallExports;
+  /** Call control wherever the call lives (this process or, over Redis, the one holding its socket). */
+  control: CallControl;
   /** Settles when every finalisation started so far is written (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -42,6 +47,8 @@ export function callsModule(): HotlineModule {
   let sessions: CallSessions | undefined;
   let clickToCall: ClickToCall | undefined;
   let webhooks: WebhookSender | undefined;
+  let callExports: CallExports | undefined;
+  let control: CallControl | undefined;
   let nodes: TelephonyNodes | undefined;
   let onEvent: ((e: TelephonyEvent) => void) | undefined;
   const pending = new Set<Promise<unknown>>();
@@ -68,6 +75,8 @@ export function callsModule(): HotlineModule {
       const prompts = new PromptLibrary(ctx.db, ctx.config.mediaDir, ctx.config.tools, log);
       const agentDial = (agentId: string) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial);
       const isBlocked = async (number: string) => Boolean(await blacklist.blocking('voice', number));
+      control = new CallControl({ redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, instanceId: acd.instanceId, local: { get: (id) => sessions?.get(id) }, log });
+      await control.start();
       sessions = new CallSessions(ctx.db, outbound, {
         esl: nodes,
         acd,
@@ -82,12 +91,23 @@ export function callsModule(): HotlineModule {
         registerRecording: (r) => recordings.register(r),
         isBlocked,
         log,
-      });
+      }, control);
+      callExports = new CallExports({ db: ctx.db, redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, dir: path.join(ctx.config.mediaDir, 'exports', 'calls'), log });
+      await callExports.start();
       clickToCall = new ClickToCall({ esl: nodes, records, bus, agentDial, gatewayDial: cfg.gatewayDial, isBlocked, log });
       acd.setOfferSink('voice', sessions);
       const s = sessions;
       acd.events.on('offer.timed_out', (e) => void s.byContact(e.contactId)?.offerEnded(e.offerId));
       acd.events.on('offer.cancelled', (e) => void s.byContact(e.contactId)?.offerEnded(e.offerId));
+      acd.events.on('agent.presence', (e) => {
+        if (e.presence.state === 'wrap_up') return;
+        track(
+          records
+            .wrapUpEnded(e.agentId, new Date(e.presence.since))
+            .then((r) => r && bus.emit('call.wrap_up', r.callId, [e.agentId], { agentId: e.agentId, wrapUpMs: r.wrapUpMs }))
+            .catch((err: unknown) => log.error({ err, agentId: e.agentId }, 'recording the wrap-up failed')),
+        );
+      });
       acd.events.on('contact.overflowed', (e) => {
         if (e.to.kind === 'voicemail' || e.to.kind === 'flow_node') void s.byContact(e.contactId)?.overflowed();
       });
@@ -128,17 +148,19 @@ export function callsModule(): HotlineModule {
       };
       nodes.on('event', onEvent);
       provide(ctx, QUEUE_SERVICE, sessions);
-      provide<CallsService>(ctx, CALLS_SERVICE, { sessions, clickToCall, records, bus, idle: async () => void (await Promise.allSettled([...pending])) });
+      provide<CallsService>(ctx, CALLS_SERVICE, { sessions, clickToCall, records, bus, exports: callExports, control, idle: async () => void (await Promise.allSettled([...pending])) });
       await Promise.resolve();
     },
     routes(ctx) {
-      return callRoutes({ db: ctx.db, sessions: sessions!, clickToCall: clickToCall!, defaultServiceNumber: ctx.config.calls.serviceNumber });
+      return callRoutes({ db: ctx.db, control: control!, clickToCall: clickToCall!, callExports: callExports!, defaultServiceNumber: ctx.config.calls.serviceNumber });
     },
     async stop() {
       if (onEvent) nodes?.off('event', onEvent);
       await sessions?.closeAll();
+      await control?.close();
       await Promise.allSettled([...pending]);
       await webhooks?.close();
+      await callExports?.close();
     },
   };
 }

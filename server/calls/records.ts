@@ -96,6 +96,38 @@ export class CallRecords {
     await this.db.query('UPDATE calls SET recording_id = $2 WHERE id = $1', [callId, recordingId]);
   }
 
+  /**
+   * An agent left wrap_up (ACD presence event, `endedAt` = its `since`): if the state before
+   * it in the presence history was wrap_up, that wrap-up belongs to the contact the agent
+   * completed last (the `contact_completed` timeline row). Sets the leg's wrap_up_ms and
+   * the call's (the call's is its latest agent wrap-up). Idempotent: every process hears the
+   * event and only the first update of the leg counts.
+   */
+  async wrapUpEnded(agentId: string, endedAt: Date): Promise<{ callId: string; wrapUpMs: number } | undefined> {
+    const { rows } = await this.db.query<{ id: string; wrap_up_ms: number }>(
+      `WITH prev AS (SELECT state, at FROM agent_presence_log WHERE user_id = $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT 1),
+       w AS (SELECT e.call_id, e.data->>'legUuid' AS leg, prev.at AS started FROM prev, call_events e
+              WHERE prev.state = 'wrap_up' AND e.type = 'contact_completed' AND e.agent_id = $1 AND e.at >= prev.at - interval '1 minute'
+              ORDER BY e.id DESC LIMIT 1),
+       leg AS (UPDATE call_legs l SET wrap_up_ms = greatest(0, (extract(epoch FROM $2::timestamptz - w.started) * 1000)::int)
+                 FROM w WHERE l.uuid = w.leg AND l.wrap_up_ms IS NULL RETURNING l.call_id, l.wrap_up_ms)
+       UPDATE calls c SET wrap_up_ms = leg.wrap_up_ms FROM leg WHERE c.id = leg.call_id RETURNING c.id, c.wrap_up_ms`,
+      [agentId, endedAt],
+    );
+    const r = rows[0];
+    return r ? { callId: r.id, wrapUpMs: r.wrap_up_ms } : undefined;
+  }
+
+  /** Whether the flow version the call entered has this node (a blind transfer to an IVR node needs one). */
+  async flowHasNode(callId: string, node: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ ok: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM calls c JOIN ivr_flow_versions v ON v.flow_id = c.flow_id AND v.version = c.flow_version
+                        CROSS JOIN jsonb_array_elements(v.definition->'nodes') n WHERE c.id = $1 AND n->>'id' = $2) AS ok`,
+      [callId, node],
+    );
+    return rows[0]?.ok ?? false;
+  }
+
   async idByChannel(uuid: string): Promise<string | undefined> {
     const { rows } = await this.db.query<{ id: string }>('SELECT id FROM calls WHERE channel_uuid = $1 AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1', [uuid]);
     return rows[0]?.id;

@@ -8,37 +8,34 @@ import type { Principal } from '../auth/principal';
 import { can } from '../auth/principal';
 import type { Db } from '../db/pool';
 import { idParams, route, type Route } from '../http/route';
-import { ForbiddenError, NotFoundError } from '../platform/errors';
+import { NotFoundError } from '../platform/errors';
 import type { ClickToCall } from './click-to-call';
+import type { CallExports } from './exports';
 import { assignCallbacks, callDetail, createTagDef, finishCallback, listCallbacks, listTagDefs, searchCalls, searchQuery, setNotes, tagCall, untagCall } from './store';
-import type { CallSession } from './session';
-import type { CallSessions } from './sessions';
+import type { CallControl, ControlCommand } from './control';
 
 const phone = z.string().trim().regex(/^\+?[0-9]{3,20}$/, 'a phone number: digits, optional leading +');
 const transferTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('agent'), agentId: z.uuid() }),
   z.object({ kind: z.literal('group'), groupId: z.uuid() }),
   z.object({ kind: z.literal('external'), number: phone }),
+  z.object({ kind: z.literal('ivr'), node: z.string().trim().min(1).max(100).describe("a node id of the call's flow") }),
 ]);
 const consultTarget = z.discriminatedUnion('kind', [z.object({ kind: z.literal('agent'), agentId: z.uuid() }), z.object({ kind: z.literal('external'), number: phone })]);
 
 export interface CallRoutesDeps {
   db: Db;
-  sessions: CallSessions;
+  control: CallControl;
   clickToCall: ClickToCall;
+  callExports: CallExports;
   defaultServiceNumber: string | undefined;
 }
 
-export function callRoutes({ db, sessions, clickToCall, defaultServiceNumber }: CallRoutesDeps): Route[] {
+export function callRoutes({ db, control, clickToCall, callExports, defaultServiceNumber }: CallRoutesDeps): Route[] {
   const handle = { permission: 'calls.handle' } as const;
-  /** The live call, if the principal is one of its agents (or supervises). */
-  const live = (id: string, p: Principal | undefined): CallSession => {
-    const s = sessions.get(id);
-    if (!s) throw new NotFoundError('Live call');
-    if (!p || !(s.agentIds.includes(p.userId) || can(p, 'supervisor.monitor'))) throw new ForbiddenError('Not your call');
-    return s;
-  };
-  const action = (path: string, summary: string, fn: (s: CallSession, by: string) => Promise<unknown>): Route =>
+  /** Runs a command on the live call wherever it lives; the owning process checks that the principal is one of its agents (or supervises). */
+  const run = (id: string, p: Principal | undefined, command: ControlCommand) => control.control(id, command, { userId: p!.userId, mayMonitor: can(p!, 'supervisor.monitor') });
+  const action = (path: string, summary: string, command: ControlCommand): Route =>
     route({
       method: 'post',
       path: `/api/calls/:id/${path}`,
@@ -47,35 +44,28 @@ export function callRoutes({ db, sessions, clickToCall, defaultServiceNumber }: 
       access: handle,
       params: idParams,
       status: 202,
-      handler: async (ctx) => {
-        const s = live(ctx.params.id, ctx.principal);
-        return (await fn(s, ctx.principal!.userId)) ?? { state: s.state };
-      },
+      handler: (ctx) => run(ctx.params.id, ctx.principal, command),
     });
   return [
-    action('hangup', 'Hang up the call', (s, by) => s.hangup(by)),
-    action('hold', 'Hold: the caller hears music', (s, by) => s.hold(by)),
-    action('resume', 'Resume a held call', (s, by) => s.resume(by)),
-    action('survey', 'Send the caller to the satisfaction survey (the agent leaves)', (s, by) => s.sendToSurvey(by)),
-    action('consult/complete', 'Consultation: transfer the caller to the consulted party', (s, by) => s.consultComplete(by)),
-    action('consult/cancel', 'Consultation: drop the consulted party, back to the caller', (s, by) => s.consultCancel(by)),
-    action('consult/merge', 'Consultation: three-way conference', (s, by) => s.merge(by)),
-    action('recording/pause', 'Pause (mask) the recording, e.g. for card numbers', (s, by) => s.pauseRecording(by)),
-    action('recording/resume', 'Resume the recording', (s, by) => s.resumeRecording(by)),
+    action('hangup', 'Hang up the call', { action: 'hangup' }),
+    action('hold', 'Hold: the caller hears music', { action: 'hold' }),
+    action('resume', 'Resume a held call', { action: 'resume' }),
+    action('survey', 'Send the caller to the satisfaction survey (the agent leaves)', { action: 'survey' }),
+    action('consult/complete', 'Consultation: transfer the caller to the consulted party', { action: 'consult_complete' }),
+    action('consult/cancel', 'Consultation: drop the consulted party, back to the caller', { action: 'consult_cancel' }),
+    action('consult/merge', 'Consultation: three-way conference', { action: 'merge' }),
+    action('recording/pause', 'Pause (mask) the recording, e.g. for card numbers', { action: 'recording_pause' }),
+    action('recording/resume', 'Resume the recording', { action: 'recording_resume' }),
     route({
       method: 'post',
       path: '/api/calls/:id/transfer',
       tag: 'calls',
-      summary: 'Blind transfer to an agent, a skill group (re-queued with priority) or an external number',
+      summary: 'Blind transfer to an agent, a skill group (re-queued with priority), an external number or an IVR node of the call\'s flow',
       access: handle,
       params: idParams,
       body: z.object({ target: transferTarget }),
       status: 202,
-      handler: async (ctx) => {
-        const s = live(ctx.params.id, ctx.principal);
-        await s.transfer(ctx.body.target, ctx.principal!.userId);
-        return { state: s.state };
-      },
+      handler: (ctx) => run(ctx.params.id, ctx.principal, { action: 'transfer', target: ctx.body.target }),
     }),
     route({
       method: 'post',
@@ -86,7 +76,7 @@ export function callRoutes({ db, sessions, clickToCall, defaultServiceNumber }: 
       params: idParams,
       body: z.object({ target: consultTarget }),
       status: 202,
-      handler: async (ctx) => live(ctx.params.id, ctx.principal).consult(ctx.body.target, ctx.principal!.userId),
+      handler: (ctx) => run(ctx.params.id, ctx.principal, { action: 'consult', target: ctx.body.target }),
     }),
     route({
       method: 'post',
@@ -97,10 +87,7 @@ export function callRoutes({ db, sessions, clickToCall, defaultServiceNumber }: 
       params: idParams,
       body: z.object({ digits: z.string().regex(/^[0-9*#A-D]{1,32}$/) }),
       status: 202,
-      handler: async (ctx) => {
-        await live(ctx.params.id, ctx.principal).sendDtmf(ctx.body.digits);
-        return { sent: ctx.body.digits.length };
-      },
+      handler: (ctx) => run(ctx.params.id, ctx.principal, { action: 'dtmf', digits: ctx.body.digits }),
     }),
     route({
       method: 'post',
@@ -114,6 +101,39 @@ export function callRoutes({ db, sessions, clickToCall, defaultServiceNumber }: 
         const serviceNumber = ctx.body.serviceNumber ?? defaultServiceNumber ?? (await firstServiceNumber(db));
         if (!serviceNumber) throw new NotFoundError('Service number');
         return clickToCall.start({ agentId: ctx.principal!.userId, number: ctx.body.number, serviceNumber });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/api/calls/exports',
+      tag: 'calls',
+      summary: 'Export call records matching the filters to xlsx (a background job; own calls unless calls.view_all)',
+      access: 'authenticated',
+      body: z.object({ filters: searchQuery.omit({ limit: true, offset: true }).default({}) }),
+      status: 202,
+      handler: (ctx) => callExports.request(ctx.body.filters, ctx.principal!),
+    }),
+    route({
+      method: 'get',
+      path: '/api/calls/exports/:id',
+      tag: 'calls',
+      summary: 'An export: status and progress (0-100); the requester or calls.view_all',
+      access: 'authenticated',
+      params: idParams,
+      handler: (ctx) => callExports.info(ctx.params.id, ctx.principal!),
+    }),
+    route({
+      method: 'get',
+      path: '/api/calls/exports/:id/file',
+      tag: 'calls',
+      summary: 'Download a finished export (xlsx); the requester or calls.view_all',
+      access: 'authenticated',
+      params: idParams,
+      handler: async ({ params, principal, res }) => {
+        const f = await callExports.file(params.id, principal!);
+        await new Promise<void>((resolve, reject) => {
+          res.download(f.path, f.name, { headers: { 'Cache-Control': 'private, no-store' } }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
+        });
       },
     }),
     route({

@@ -26,7 +26,7 @@ import { ChannelHangupError, EslConnectionError, commands, type OutboundSession 
 import type { EslCommandTarget } from '../telephony/commands';
 import { header, type RawEslEvent } from '../telephony/wire';
 import { CallerHangupError } from '../ivr/engine/errors';
-import type { QueueOutcome, QueueRequest } from '../ivr/engine/ports';
+import type { QueueRequest, QueueResult } from '../ivr/engine/ports';
 import type { CallEventBus } from './events';
 import { CallRecorder, RecorderState } from './recorder';
 import type { CallRecords, LegKind } from './records';
@@ -82,7 +82,8 @@ export interface SessionDeps {
   log: Logger;
 }
 
-export type TransferTarget = { kind: 'agent'; agentId: string } | { kind: 'group'; groupId: string } | { kind: 'external'; number: string };
+/** Blind transfer targets; `ivr` hands the caller back to the flow at a node (the queue node's `transfer: 'ivr'` result). */
+export type TransferTarget = { kind: 'agent'; agentId: string } | { kind: 'group'; groupId: string } | { kind: 'external'; number: string } | { kind: 'ivr'; node: string };
 export type ConsultTarget = { kind: 'agent'; agentId: string } | { kind: 'external'; number: string };
 
 export class Leg {
@@ -102,7 +103,7 @@ type Intent =
   | { kind: 'wait' }
   | { kind: 'bridge'; leg: Leg; timeoutSec: number }
   | { kind: 'conference' }
-  | { kind: 'leave'; outcome: QueueOutcome };
+  | { kind: 'leave'; outcome: QueueResult };
 
 const LONG_MS = 12 * 3600 * 1000;
 const RING_SEC = 30;
@@ -131,6 +132,14 @@ export class CallSession {
   #everAnswered = false;
   #fastMusicEnds = 0;
   #heldFromConference = false;
+  /**
+   * The playback the caller's channel was told to run (music or an announcement), from the
+   * execute until its CHANNEL_EXECUTE_COMPLETE. uuid_break travels on the inbound connection,
+   * so it can overtake the sendmsg: a break asked for before the CHANNEL_EXECUTE is deferred
+   * to it (otherwise it is lost and the caller hears music forever), and none is sent when
+   * nothing plays (see #break).
+   */
+  #playing: { started: boolean; breakWanted: boolean } | undefined;
   /** The registry re-indexes the session when a re-queue gives it a new ACD contact id. */
   onContactChanged: ((contactId: string) => void) | undefined;
   readonly room: string;
@@ -184,7 +193,7 @@ export class CallSession {
   // ── the runner ─────────────────────────────────────────────────────────
 
   /** Resolves when the caller leaves the agent part (QueuePort semantics); rejects with CallerHangupError. */
-  async run(signal: AbortSignal): Promise<QueueOutcome> {
+  async run(signal: AbortSignal): Promise<QueueResult> {
     const onAbort = () => void this.#interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -235,9 +244,7 @@ export class CallSession {
         const timer = every > 0 ? setTimeout(() => ((this.#announceDue = true), void this.#break()), every * 1000) : undefined;
         const t0 = Date.now();
         try {
-          const p = s.execute('playback', music, { timeoutMs: LONG_MS });
-          if (this.#intent !== intent) void this.#break();
-          await p;
+          await this.#play(music, LONG_MS, () => this.#intent !== intent);
         } finally {
           clearTimeout(timer);
         }
@@ -312,8 +319,37 @@ export class CallSession {
     await this.#break();
   }
 
+  /**
+   * Breaks the caller's playback: now when it runs, at its CHANNEL_EXECUTE when it is still
+   * queued, and not at all when nothing plays. A uuid_break that reaches the channel between
+   * applications is not harmless: FreeSWITCH keeps the break flag for whatever runs next,
+   * and the simulator ends the outbound socket's park with it (the caller is hung up).
+   */
   async #break(): Promise<void> {
+    const p = this.#playing;
+    if (!p) return;
+    if (!p.started) {
+      p.breakWanted = true;
+      return;
+    }
+    await this.#sendBreak();
+  }
+
+  async #sendBreak(): Promise<void> {
     await this.deps.esl.api(`uuid_break ${this.caller.uuid} all`).catch((err: unknown) => this.log.debug({ err }, 'uuid_break failed'));
+  }
+
+  /** One playback on the caller's channel that #break() can interrupt; `stale()` says it is no longer wanted. */
+  async #play(file: string, timeoutMs: number | undefined, stale: () => boolean): Promise<void> {
+    const playing = { started: false, breakWanted: false };
+    this.#playing = playing;
+    try {
+      const p = this.caller.execute('playback', file, timeoutMs === undefined ? {} : { timeoutMs });
+      if (stale()) playing.breakWanted = true;
+      await p;
+    } finally {
+      if (this.#playing === playing) this.#playing = undefined;
+    }
   }
 
   /** Sets the next intent and ends the current activity: kills/moves legs, kicks from the room, breaks music. */
@@ -393,7 +429,7 @@ export class CallSession {
       const minutes = p.estimatedWaitSeconds === null ? null : Math.max(1, Math.round(p.estimatedWaitSeconds / 60));
       const text = minutes === null ? `您前面还有${p.position - 1}位客户在等待，请稍候。` : `您前面还有${p.position - 1}位客户在等待，预计等待${minutes}分钟，请稍候。`;
       const file = await this.deps.speak(text);
-      if (this.#intent.kind === 'wait' && this.#state === CallState.Queued) await this.caller.execute('playback', file);
+      if (this.#intent.kind === 'wait' && this.#state === CallState.Queued) await this.#play(file, undefined, () => this.#intent.kind !== 'wait');
     } catch (err) {
       if (err instanceof ChannelHangupError || err instanceof EslConnectionError) throw err;
       this.log.warn({ err }, 'queue announcement failed');
@@ -403,6 +439,17 @@ export class CallSession {
   // ── channel events ─────────────────────────────────────────────────────
 
   #onCallerEvent(ev: RawEslEvent): void {
+    if ((ev.name === 'CHANNEL_EXECUTE' || ev.name === 'CHANNEL_EXECUTE_COMPLETE') && header(ev, 'Application') === 'playback') {
+      const p = this.#playing;
+      if (!p) return;
+      if (ev.name === 'CHANNEL_EXECUTE_COMPLETE') {
+        this.#playing = undefined; // over: a later break must not reach the channel
+      } else if (!p.started) {
+        p.started = true;
+        if (p.breakWanted) void this.#sendBreak();
+      }
+      return;
+    }
     if (ev.name === 'CHANNEL_BRIDGE') {
       const i = this.#intent;
       const other = header(ev, 'Other-Leg-Unique-ID') ?? header(ev, 'Bridge-B-Unique-ID');
@@ -508,6 +555,17 @@ export class CallSession {
   async transfer(target: TransferTarget, by: string | null): Promise<void> {
     const old = this.#requireAgentPart();
     if (target.kind === 'external' && (await this.deps.isBlocked(target.number))) throw new ValidationError('This number is blacklisted', [{ path: 'target.number', message: 'blacklisted' }]);
+    if (target.kind === 'ivr') {
+      if (!(await this.deps.records.flowHasNode(this.callId, target.node))) throw new ValidationError(`The call's flow has no node "${target.node}"`, [{ path: 'target.node', message: 'no such node in the flow' }]);
+      await this.#closeHoldSegment();
+      await this.deps.records.transferred(this.callId);
+      await this.deps.records.event(this.callId, 'transferred', by, { target });
+      this.deps.bus.emit('call.transferred', this.callId, this.agentIds, { target });
+      // The agent part ends (legs, recording, ACD contact); the queue node continues the flow at the node.
+      await this.#setIntent({ kind: 'leave', outcome: { transfer: 'ivr', node: target.node } });
+      await this.#agentLeft('transfer_ivr');
+      return;
+    }
     await this.#closeHoldSegment();
     await this.#completeContact();
     await this.deps.records.transferred(this.callId);
@@ -660,9 +718,15 @@ export class CallSession {
     await this.#finishRecording();
   }
 
+  /**
+   * The ACD contact ends: the agent who took the offer starts wrap-up. The timeline row is
+   * written first, so the wrap-up's end (an ACD presence event) can find its call and leg.
+   */
   async #completeContact(): Promise<void> {
     if (!this.#contactActive) return;
     this.#contactActive = false;
+    const leg = this.#agentLeg;
+    await this.deps.records.event(this.callId, 'contact_completed', leg?.agentId ?? null, { contactId: this.#contactId, legUuid: leg?.uuid ?? null });
     await this.deps.acd.complete(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
   }
 

@@ -4,7 +4,7 @@
  * call id, ACD contact id and conference room; each is dropped when it closes.
  */
 import { NotFoundError } from '../platform/errors';
-import type { CallChannel, QueueOutcome, QueuePort, QueueRequest } from '../ivr/engine/ports';
+import type { CallChannel, QueuePort, QueueRequest, QueueResult } from '../ivr/engine/ports';
 import type { OfferEvent, OfferSink } from '../routing/events';
 import type { OutboundSession } from '../telephony';
 import { groupIdByName } from './records';
@@ -13,6 +13,11 @@ import type { Db } from '../db/pool';
 
 export interface OutboundSessions {
   sessions(): OutboundSession[];
+}
+
+export interface CallOwnership {
+  claim(callId: string): Promise<void>;
+  release(callId: string): Promise<void>;
 }
 
 export class CallSessions implements QueuePort, OfferSink {
@@ -24,6 +29,8 @@ export class CallSessions implements QueuePort, OfferSink {
     private readonly db: Db,
     private readonly outbound: OutboundSessions,
     private readonly deps: SessionDeps,
+    /** Where other processes look up which process holds a call (CallControl); optional for tests. */
+    private readonly ownership?: CallOwnership,
   ) {}
 
   get(callId: string): CallSession | undefined {
@@ -47,7 +54,7 @@ export class CallSessions implements QueuePort, OfferSink {
   }
 
   /** QueuePort: resolves when the caller leaves the agent part; rejects with CallerHangupError. */
-  async enqueue(req: QueueRequest, channel: CallChannel, signal: AbortSignal): Promise<QueueOutcome> {
+  async enqueue(req: QueueRequest, channel: CallChannel, signal: AbortSignal): Promise<QueueResult> {
     const caller = this.outbound.sessions().find((s) => s.uuid === channel.uuid);
     if (!caller) {
       this.deps.log.warn({ callId: req.callId }, 'queue: the caller is not on an outbound socket of this process');
@@ -63,9 +70,11 @@ export class CallSessions implements QueuePort, OfferSink {
     this.#byContact.set(session.contactId, session);
     this.#byRoom.set(session.room, session);
     session.onContactChanged = (id) => this.#byContact.set(id, session);
+    await this.ownership?.claim(req.callId).catch((err: unknown) => this.deps.log.warn({ err, callId: req.callId }, 'claiming the call for remote control failed'));
     try {
       return await session.run(signal);
     } finally {
+      await this.ownership?.release(req.callId).catch((err: unknown) => this.deps.log.warn({ err, callId: req.callId }, 'releasing the call claim failed'));
       this.#byCall.delete(req.callId);
       this.#byRoom.delete(session.room);
       for (const [k, v] of this.#byContact) if (v === session) this.#byContact.delete(k);

@@ -154,7 +154,11 @@ describe('calls end to end on the simulator', () => {
     expect(fs.existsSync(rec.file_path)).toBe(true);
     expect(row.recording_id).toEqual(expect.any(String));
     const events = (await db.query<{ type: string }>('SELECT type FROM call_events WHERE call_id = $1 ORDER BY id', [callId])).rows.map((e) => e.type);
-    expect(events).toEqual(expect.arrayContaining(['queued', 'offered', 'answered', 'held', 'resumed', 'transferred', 'consult', 'conference', 'survey_sent', 'ended']));
+    expect(events).toEqual(expect.arrayContaining(['queued', 'offered', 'answered', 'held', 'resumed', 'transferred', 'consult', 'conference', 'survey_sent', 'ended', 'contact_completed']));
+    // Alice took the ACD offer; her contact completed with the transfer and she wrapped up (0.1 s, ended by the sweeper).
+    const wrap = await waitFor(async () => (await db.query<{ leg: number | null; call: number | null }>("SELECT l.wrap_up_ms AS leg, c.wrap_up_ms AS call FROM call_legs l JOIN calls c ON c.id = l.call_id WHERE l.call_id = $1 AND l.agent_id = $2 AND l.wrap_up_ms IS NOT NULL", [callId, agents[0]!.id])).rows[0], 'alice wrap-up recorded', 15_000);
+    expect(wrap.leg).toBeGreaterThanOrEqual(0);
+    expect(wrap.call).toBe(wrap.leg);
     await calls.idle();
   }, 90_000);
 
@@ -185,6 +189,9 @@ describe('calls end to end on the simulator', () => {
     expect(row).toMatchObject({ disposition: 'answered', agent_id: agents[1]!.id });
     const legs = (await db.query('SELECT agent_id, outcome FROM call_legs WHERE call_id = $1 ORDER BY created_at', [s.callId])).rows;
     expect(legs[0]).toEqual({ agent_id: agents[0]!.id, outcome: 'ring_timeout' });
+    // Bob took the offer, hung up, wrapped up: the record's wrap-up is his.
+    const wrapped = await waitFor(async () => (await db.query<{ wrap_up_ms: number | null }>('SELECT wrap_up_ms FROM calls WHERE id = $1 AND wrap_up_ms IS NOT NULL', [s.callId])).rows[0], 'bob wrap-up recorded', 15_000);
+    expect(wrapped.wrap_up_ms).toBeGreaterThanOrEqual(0);
 
     await acd.setPresence(agents[1]!.id, { state: 'not_ready', reason: 'busy' } as never);
     const caller2 = await sim.placeCall({ from: '13800000004', to: number });
@@ -196,6 +203,29 @@ describe('calls end to end on the simulator', () => {
     sim.setEndpointBehaviour(agents[0]!.sip, { mode: 'answer', afterMs: 200 });
     await calls.idle();
   }, 90_000);
+
+  test('blind transfer to an IVR node: the agent leaves and the flow continues at that node', async () => {
+    await acd.setPresence(agents[2]!.id, { state: 'ready' });
+    const caller = await sim.placeCall({ from: '13800000005', to: number });
+    const s = await sessionOf(caller);
+    await inState(s, CallState.Talking);
+    expect(s.currentAgentId).toBe(agents[2]!.id);
+    await expect(s.transfer({ kind: 'ivr', node: 'no_such_node' }, agents[2]!.id)).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(s.state).toBe(CallState.Talking);
+    // Through CallControl, as the HTTP API does (this process holds the call, so no Redis round trip).
+    await expect(calls.control.control(s.callId, { action: 'hold' }, { userId: agents[0]!.id, mayMonitor: false })).rejects.toMatchObject({ code: 'forbidden' });
+    await calls.control.control(s.callId, { action: 'transfer', target: { kind: 'ivr', node: 'bye' } }, { userId: agents[2]!.id, mayMonitor: false });
+    const row = await ended(s.callId);
+    expect(row).toMatchObject({ disposition: 'answered', transfer_count: 1, survey_level1: null, agent_id: agents[2]!.id });
+    const trail = (await db.query<{ node_id: string; kind: string; exit: string | null }>('SELECT node_id, kind, exit FROM ivr_trail WHERE call_id = $1 ORDER BY seq', [s.callId])).rows;
+    expect(trail.filter((t) => t.node_id === 'queue' && t.kind === 'outcome').map((t) => t.exit)).toEqual(['goto']);
+    expect(trail.some((t) => t.node_id === 'bye' && t.kind === 'start')).toBe(true);
+    expect(trail.some((t) => t.node_id === 'survey')).toBe(false);
+    const legs = (await db.query('SELECT agent_id, outcome FROM call_legs WHERE call_id = $1', [s.callId])).rows;
+    expect(legs).toEqual([{ agent_id: agents[2]!.id, outcome: 'agent_left' }]);
+    await acd.setPresence(agents[2]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    await calls.idle();
+  }, 60_000);
 
   test('blacklist: a blocked caller is released with a message; click-to-call to a blocked number is refused', async () => {
     await db.query("INSERT INTO blacklist_entries (channel, value, reason) VALUES ('voice', '13900000009', 'test')");

@@ -119,9 +119,18 @@ export interface QueueRequest {
   attributes: Record<string, string>;
 }
 
+/** The agent side handed the caller back to the flow at a node (a blind transfer to an IVR node). */
+export interface QueueTransferToNode {
+  transfer: 'ivr';
+  /** A node id of the flow the call is in. */
+  node: string;
+}
+
+export type QueueResult = QueueOutcome | QueueTransferToNode;
+
 export interface QueuePort {
-  /** Resolves when the caller left the queue: answered by an agent (and that leg ended), or an overflow. */
-  enqueue(req: QueueRequest, channel: CallChannel, signal: AbortSignal): Promise<QueueOutcome>;
+  /** Resolves when the caller left the queue: answered by an agent (and that leg ended), an overflow, or a transfer to a flow node. */
+  enqueue(req: QueueRequest, channel: CallChannel, signal: AbortSignal): Promise<QueueResult>;
 }
 
 export type TransferTarget = { kind: 'agent'; agent: string } | { kind: 'skillGroup'; skillGroup: string } | { kind: 'external'; number: string };

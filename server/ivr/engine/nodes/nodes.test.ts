@@ -226,6 +226,13 @@ describe('queue', () => {
     expect(h.ports.queue.requests[0]).toMatchObject({ callId: 'call-1', skillGroup: 'sales', priority: 7, timeoutSec: 120, holdMusic: 'local_stream://moh' });
   });
 
+  it('a blind transfer to an IVR node continues the flow at that node', async () => {
+    const h = await runFlow(singleNodeFlow('queue', { skillGroup: 'sales' }, exits), [], ({ ports }) => (ports.queue.outcome = { transfer: 'ivr', node: 'end_full' }));
+    expect(h.exitsOf('n')).toEqual(['goto']);
+    expect(h.inputsOf('n')).toEqual([{ skillGroup: 'sales', outcome: 'transfer_ivr', node: 'end_full' }]);
+    expect(h.result.lastNode).toBe('end_full');
+  });
+
   it('an ACD failure is treated as no agents', async () => {
     const h = await runFlow(singleNodeFlow('queue', { skillGroup: 'sales' }, exits), [], ({ ports }) => (ports.queue.outcome = 'throw'));
     expect(h.result.lastNode).toBe('end_no_agents');

@@ -14,6 +14,7 @@ export type QueueParams = z.output<typeof queueParams>;
 /**
  * Puts the caller in a skill group's queue through the QueuePort (the ACD). Exits:
  * answered (an agent took the call and the conversation ended), timeout, full, no_agents.
+ * An agent's blind transfer to an IVR node continues the flow at that node (a goto).
  */
 export class QueueNode extends IvrNode<QueueParams> {
   async exec(ctx: NodeContext): Promise<Outcome> {
@@ -24,6 +25,11 @@ export class QueueNode extends IvrNode<QueueParams> {
       ctx.ports.queue.enqueue({ callId: ctx.callId, skillGroup: p.skillGroup, priority: p.priority, timeoutSec: p.timeoutSec, maxQueueLength: p.maxQueueLength, holdMusic, attributes }, ctx.channel, ctx.signal),
       ctx.signal,
     );
+    if (typeof outcome === 'object') {
+      // An agent transferred the caller to a node of this flow: the flow goes on there.
+      ctx.input({ skillGroup: p.skillGroup, outcome: 'transfer_ivr', node: outcome.node });
+      return { goto: { node: outcome.node } };
+    }
     ctx.input({ skillGroup: p.skillGroup, outcome });
     return { exit: outcome };
   }

@@ -16,9 +16,9 @@ import type {
   HttpResponse,
   PromptRef,
   PromptResolver,
-  QueueOutcome,
   QueuePort,
   QueueRequest,
+  QueueResult,
   RecordRequest,
   RecordResult,
   SurveyResult,
@@ -186,8 +186,8 @@ export class FakePrompts implements PromptResolver {
 export class FakeQueue implements QueuePort {
   readonly requests: QueueRequest[] = [];
   /** An outcome, or 'wait' to wait until the caller hangs up (signal). */
-  outcome: QueueOutcome | 'wait' | 'throw' = 'no_agents';
-  enqueue(req: QueueRequest, _channel: CallChannel, signal: AbortSignal): Promise<QueueOutcome> {
+  outcome: QueueResult | 'wait' | 'throw' = 'no_agents';
+  enqueue(req: QueueRequest, _channel: CallChannel, signal: AbortSignal): Promise<QueueResult> {
     this.requests.push(req);
     if (this.outcome === 'throw') return Promise.reject(new Error('ACD unavailable'));
     if (this.outcome === 'wait') return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
