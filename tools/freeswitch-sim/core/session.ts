@@ -290,6 +290,8 @@ export class Session {
     const abort = new AbortController();
     if (!this.up) abort.abort();
     const previous = this.appAbort;
+    // Applications nest (the socket app runs the ones its client sends): restore the outer one after.
+    const outerApp = this.currentApp;
     this.appAbort = abort;
     this.currentApp = call.app;
     try {
@@ -298,7 +300,7 @@ export class Session {
       this.host.log.error({ err, uuid: this.uuid, app: call.app }, 'application failed');
     } finally {
       this.appAbort = previous;
-      this.currentApp = undefined;
+      this.currentApp = outerApp;
     }
     for (const w of this.appDoneWaiters.splice(0)) w();
     const response = ch.getVar('current_application_response') ?? '_none_';
