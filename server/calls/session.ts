@@ -197,15 +197,7 @@ export class CallSession {
     const onAbort = () => void this.#interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const first = await this.deps.acd.enqueue({
-        id: this.#contactId,
-        channel: 'voice',
-        priority: this.#priority,
-        target: { kind: 'group', id: this.#groupId },
-        entry: { serviceNumber: this.caller.channel.destinationNumber },
-        attributes: this.req.attributes,
-        owner: this.deps.acd.instanceId,
-      });
+      const first = await this.#enqueue();
       await this.deps.records.queued(this.callId, { skillGroupId: this.#groupId, serviceNumber: this.caller.channel.destinationNumber });
       await this.deps.records.event(this.callId, 'queued', null, { skillGroupId: this.#groupId, priority: this.#priority });
       if (first.status === 'overflowed') {
@@ -730,10 +722,9 @@ export class CallSession {
     await this.deps.acd.complete(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
   }
 
-  async #requeue(): Promise<void> {
-    this.#contactId = randomUUID();
-    this.onContactChanged?.(this.#contactId);
-    const r = await this.deps.acd.enqueue({
+  /** The caller's current contact, into the ACD; this process owns its offers (it holds the socket). */
+  #enqueue(): ReturnType<SessionDeps['acd']['enqueue']> {
+    return this.deps.acd.enqueue({
       id: this.#contactId,
       channel: 'voice',
       priority: this.#priority,
@@ -742,6 +733,12 @@ export class CallSession {
       attributes: this.req.attributes,
       owner: this.deps.acd.instanceId,
     });
+  }
+
+  async #requeue(): Promise<void> {
+    this.#contactId = randomUUID();
+    this.onContactChanged?.(this.#contactId);
+    const r = await this.#enqueue();
     await this.deps.records.event(this.callId, 'queued', null, { skillGroupId: this.#groupId, priority: this.#priority, requeue: true });
     if (r.status === 'overflowed') await this.#setIntent({ kind: 'leave', outcome: 'no_agents' });
   }
