@@ -15,7 +15,6 @@ import type { Db } from '../../server/db/pool';
 import { ensureEndpoint } from '../../server/endpoints/store';
 import { endpointsModule } from '../../server/endpoints/module';
 import { ivrModule } from '../../server/ivr/module';
-import { createFlow, publishDraft } from '../../server/ivr/store/flows';
 import { realtimeModule } from '../../server/realtime/module';
 import { recordingsModule } from '../../server/recordings/module';
 import type { RoutingEngine } from '../../server/routing/engine';
@@ -25,8 +24,8 @@ import { header } from '../../server/telephony/wire';
 import type { FreeswitchSim, SimCall } from '../../tools/freeswitch-sim';
 import { createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
 import { waitFor } from '../ivr/helpers/wait';
+import { bindQueueSurveyFlow } from './helpers/queue-flow';
 
-const SILENCE = { file: 'silence_stream://100' };
 
 describe('calls end to end on the simulator', () => {
   let world: TestWorld;
@@ -35,7 +34,6 @@ describe('calls end to end on the simulator', () => {
   let calls: CallsService;
   let acd: RoutingEngine;
   let groupId: string;
-  let groupName: string;
   const number = `4${crypto.randomInt(100000, 999999)}`;
   const agents: { id: string; sip: string }[] = [];
 
@@ -59,31 +57,9 @@ describe('calls end to end on the simulator', () => {
     sim = world.hotline.services.get(TELEPHONY_SIMULATOR) as FreeswitchSim;
     calls = world.hotline.services.get(CALLS_SERVICE) as CallsService;
     acd = world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
-    groupName = `support${crypto.randomBytes(3).toString('hex')}`;
-    groupId = (await db.query<{ id: string }>('INSERT INTO skill_groups (name) VALUES ($1) RETURNING id', [groupName])).rows[0]!.id;
+    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'calls', description: 'calls test', surveyTimeoutMs: 3000 }));
     await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 20, wrap_up_seconds = 0.1, missed_offers_before_not_ready = 0');
     await acd.reloadConfig();
-    const flow = await createFlow(db, {
-      name: `calls-${crypto.randomBytes(3).toString('hex')}`,
-      description: 'calls test',
-      draft: {
-        name: 'x',
-        language: 'zh',
-        start: 'queue',
-        nodes: [
-          { id: 'queue', type: 'queue', params: { skillGroup: groupName, timeoutSec: 600, holdMusic: { file: 'local_stream://moh' } }, exits: { answered: 'survey', timeout: 'bye', full: 'bye', no_agents: 'bye' } },
-          {
-            id: 'survey',
-            type: 'survey',
-            params: { survey: 'csat', prompt: SILENCE, options: [{ digit: '1', label: '满意', followUp: { prompt: SILENCE, options: [{ digit: '2', label: '态度热情' }] } }, { digit: '2', label: '不满意' }], timeoutMs: 3000, retries: 0 },
-            exits: { next: 'bye' },
-          },
-          { id: 'bye', type: 'hangup', params: {} },
-        ],
-      },
-    });
-    await publishDraft(db, flow.id, null, 'test');
-    await db.query('INSERT INTO ivr_service_numbers (number, flow_id) VALUES ($1, $2)', [number, flow.id]);
     for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {
       agents.push(await agent(name, { mode: 'answer', afterMs: 200 + i }));
       await acd.setPresence(agents[i]!.id, { state: i === 0 ? 'ready' : 'not_ready', reason: 'busy' } as never);

@@ -21,7 +21,6 @@ import type { Db } from '../../server/db/pool';
 import { endpointsModule } from '../../server/endpoints/module';
 import { ensureEndpoint } from '../../server/endpoints/store';
 import { ivrModule } from '../../server/ivr/module';
-import { createFlow, publishDraft } from '../../server/ivr/store/flows';
 import { realtimeModule } from '../../server/realtime/module';
 import { recordingsModule } from '../../server/recordings/module';
 import type { RoutingEngine } from '../../server/routing/engine';
@@ -31,6 +30,7 @@ import { telephonyModule, TELEPHONY_NODES } from '../../server/telephony/module'
 import { header } from '../../server/telephony/wire';
 import { createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
 import { waitFor } from '../ivr/helpers/wait';
+import { bindQueueSurveyFlow } from '../calls/helpers/queue-flow';
 
 const esl = process.env.FREESWITCH_ESL;
 if (!esl) console.warn('test/freeswitch-real/calls.test.ts: FREESWITCH_ESL is not set; skipping the real-FreeSWITCH calls suite');
@@ -39,7 +39,6 @@ const describeReal = esl ? describe : describe.skip;
 const CONTEXT = process.env.HOTLINE_FS_CONTEXT ?? 'default';
 const ANSWER = process.env.HOTLINE_FS_ANSWER ?? '9196';
 const RING = process.env.HOTLINE_FS_RING ?? '9198';
-const SILENCE = { file: 'silence_stream://100' };
 
 describeReal('calls against a real FreeSWITCH', () => {
   let world: TestWorld;
@@ -48,7 +47,6 @@ describeReal('calls against a real FreeSWITCH', () => {
   let calls: CallsService;
   let acd: RoutingEngine;
   let groupId: string;
-  let groupName: string;
   const number = `4${crypto.randomInt(100000, 999999)}`;
   const agents: { id: string; phone: string }[] = [];
 
@@ -96,31 +94,9 @@ describeReal('calls against a real FreeSWITCH', () => {
     await fsw.waitAnyReady(10_000);
     calls = world.hotline.services.get(CALLS_SERVICE) as CallsService;
     acd = world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
-    groupName = `support${crypto.randomBytes(3).toString('hex')}`;
-    groupId = (await db.query<{ id: string }>('INSERT INTO skill_groups (name) VALUES ($1) RETURNING id', [groupName])).rows[0]!.id;
+    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'calls-real', description: 'calls against a real FreeSWITCH', surveyTimeoutMs: 5000 }));
     await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 8, wrap_up_seconds = 0.5, missed_offers_before_not_ready = 0');
     await acd.reloadConfig();
-    const flow = await createFlow(db, {
-      name: `calls-real-${crypto.randomBytes(3).toString('hex')}`,
-      description: 'calls against a real FreeSWITCH',
-      draft: {
-        name: 'x',
-        language: 'zh',
-        start: 'queue',
-        nodes: [
-          { id: 'queue', type: 'queue', params: { skillGroup: groupName, timeoutSec: 600, holdMusic: { file: 'local_stream://moh' } }, exits: { answered: 'survey', timeout: 'bye', full: 'bye', no_agents: 'bye' } },
-          {
-            id: 'survey',
-            type: 'survey',
-            params: { survey: 'csat', prompt: SILENCE, options: [{ digit: '1', label: '满意', followUp: { prompt: SILENCE, options: [{ digit: '2', label: '态度热情' }] } }, { digit: '2', label: '不满意' }], timeoutMs: 5000, retries: 0 },
-            exits: { next: 'bye' },
-          },
-          { id: 'bye', type: 'hangup', params: {} },
-        ],
-      },
-    });
-    await publishDraft(db, flow.id, null, 'test');
-    await db.query('INSERT INTO ivr_service_numbers (number, flow_id) VALUES ($1, $2)', [number, flow.id]);
     for (const name of ['alice', 'bob', 'carol']) {
       const a = await agent(name, ANSWER);
       agents.push(a);
