@@ -3,7 +3,9 @@
  * contacts waiting (calls and chats), agents freeing up continuously, against
  * the local Redis. Each served contact is replaced by a new one, so the backlog
  * stays at its size. Reports assignments per second and the latency of one
- * assignment decision (read the queue head and candidates, rank, atomic claim).
+ * assignment decision: from sending the step that made it possible (a contact
+ * queued, a slot freed by a completed or accepted contact) to its answer, which
+ * carries the offer (head of queue, ranking and atomic claim happen in that step).
  *
  * Paced by default: handle times are drawn so that agents free up at ACD_RATE per
  * second in total (the target load), and the decision latency is measured at that
@@ -73,22 +75,22 @@ async function main(): Promise<void> {
   await engine.start();
 
   let n = 0;
-  const enqueueOne = () => {
+  // 30% calls, 70% chats in every group (the channel must not follow the group: n % 10 would, with 50 groups).
+  const enqueueOne = (channel: Channel = Math.floor(n / GROUPS) % 10 < 3 ? 'voice' : 'chat') => {
     n++;
-    const channel: Channel = n % 10 < 3 ? 'voice' : 'chat';
     return engine.enqueue({ channel, target: { kind: 'group', id: groups[n % GROUPS]! }, customerId: `cust-${n % 50_000}`, priority: n % 20 === 0 ? 5 : 0 });
   };
   // Enough that WAITING still wait once every agent slot (1 call + 2 chats each) is busy.
   const fill = WAITING + SLOTS;
   process.stderr.write(`filling: ${fill} contacts in ${GROUPS} groups…\n`);
-  for (let i = 0; i < fill; i += 200) await Promise.all(Array.from({ length: Math.min(200, fill - i) }, enqueueOne));
+  for (let i = 0; i < fill; i += 200) await Promise.all(Array.from({ length: Math.min(200, fill - i) }, () => enqueueOne()));
 
   // Agents accept at once and finish after a short handle time; each finished contact is replaced.
   let measuring = false;
   const latencies: number[] = [];
   let assigned = 0;
   engine.monitor.on('decision', (d) => {
-    if (measuring && d.outcome === 'offered') {
+    if (measuring) {
       latencies.push(d.ms);
       assigned++;
     }
@@ -96,14 +98,15 @@ async function main(): Promise<void> {
   let stopping = false;
   const inFlight = new Set<Promise<void>>();
   const errors = new Map<string, number>();
-  const serve = async (o: { offerId: string; contactId: string }) => {
+  // The replacement keeps the channel, so each channel's backlog stays at its size.
+  const serve = async (o: { offerId: string; contactId: string; channel: Channel }) => {
     await engine.accept(o.offerId);
     await new Promise((r) => setTimeout(r, handleMs()));
     await engine.complete(o.contactId);
-    if (!stopping) await enqueueOne();
+    if (!stopping) await enqueueOne(o.channel);
   };
   const sink = {
-    offer(o: { offerId: string; contactId: string }) {
+    offer(o: { offerId: string; contactId: string; channel: Channel }) {
       if (stopping) return;
       const p = serve(o)
         .catch((err: unknown) => {

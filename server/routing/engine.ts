@@ -6,10 +6,10 @@ import { checkSelfChatCapacity, effectiveCapacity } from './policy/capacity';
 import { transition, type Presence } from './policy/presence';
 import { estimateWaitSeconds, MAX_PRIORITY, queueScore } from './policy/queue-order';
 import { isAcdTarget, matchRule, overflowOnArrival, waitOverflow, type Overflow, type OverflowDestination } from './policy/rules';
-import { DEFAULT_STRATEGY, rankAgents, type GroupStrategy } from './policy/strategies';
+import { DEFAULT_STRATEGY } from './policy/strategies';
 import { parseTargetKey, targetKey, type AttributeValue, type Channel, type Clock, type Target } from './policy/types';
 import { TOPICS, type EventOf, type MonitorEvents, type OfferEvent, type OfferSink, type RoutingEvent, type RoutingEvents } from './events';
-import type { AgentSetup, Bus, LiveAgent, LiveState, QueueInfo, ReleasedOffer, RoutingConfig, RoutingStore } from './ports';
+import type { AgentSetup, Bus, Dispatched, DispatchInput, DispatchTrigger, LiveAgent, LiveState, QueueInfo, ReleasedOffer, RoutingConfig, RoutingStore } from './ports';
 import { rebuildLiveState } from './rebuild';
 import { EventBus } from '../platform/typed-emitter';
 
@@ -61,13 +61,8 @@ export interface EngineOptions {
   resyncIntervalMs?: number;
 }
 
-/** Per queue: callers waiting for the next pass, and the pump running passes. */
-interface DrainSlot {
-  waiters: (() => void)[];
-  pump: Promise<void> | undefined;
-}
-
-const MAX_ROUNDS_PER_PASS = 200;
+/** Offers one step may make before it answers (its caller carries on when there are more). */
+const DISPATCH_BOUND = 8;
 const SWEEP_BATCH = 500;
 const PERSONAL_QUEUE_LEVEL = 10;
 
@@ -99,7 +94,8 @@ export class RoutingEngine {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #sinks = new Map<Channel, OfferSink>();
-  readonly #drains = new Map<string, DrainSlot>();
+  /** Dispatch steps under way, so stop() can wait for them. */
+  readonly #stepping = new Set<Promise<unknown>>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #opts: EngineOptions;
   #timer: NodeJS.Timeout | undefined;
@@ -147,7 +143,7 @@ export class RoutingEngine {
     clearInterval(this.#timer);
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#sweeping;
-    await Promise.allSettled([...this.#drains.values()].flatMap((d) => (d.pump ? [d.pump] : [])));
+    await Promise.allSettled([...this.#stepping]);
     this.events.removeAllListeners();
   }
 
@@ -159,7 +155,7 @@ export class RoutingEngine {
 
   async reloadConfig(): Promise<void> {
     this.#config = await this.#store.loadConfig();
-    await this.#live.setMaxOffers(this.#config.settings.maxOffersAtOnce);
+    await this.#live.setConfig(this.#config);
   }
 
   /** After an admin change: every process reloads, and agents are re-indexed under the new settings. */
@@ -235,6 +231,7 @@ export class RoutingEngine {
     const wov = arrival ? undefined : waitOverflow(overflow);
     // Postgres first: the record exists before anyone can be offered the contact.
     await this.#insert(record);
+    const t0 = performance.now();
     const r = await this.#live.enqueue({
       id,
       target: targetKey(target),
@@ -245,14 +242,15 @@ export class RoutingEngine {
       customerId: record.customerId,
       owner: record.owner,
       waitOverflow: wov && { deadline: now + Math.round(wov.seconds * 1000), to: wov.to },
-    });
+    }, this.#dispatchInput(now));
     if (!r.ok) throw new ConflictError(`Contact ${id} is already in the ACD`, 'duplicate');
     if (arrival) this.#publish({ type: 'contact.overflowed', contactId: id, channel: req.channel, from: asked, to: target, reason: arrival.when.kind, owner: record.owner, at: now });
-    this.#publish({ type: 'contact.queued', contactId: id, channel: req.channel, target, priority, position: r.rank + 1, at: now });
-    // Nobody can take it now: skip the attempt; the next agent to free up looks for it.
-    if (r.candidates > 0) await this.#drain(targetKey(target), req.channel);
-    const after = await this.#live.queueInfo(targetKey(target), req.channel, id);
-    const queued = after.contactState === 'queued' && after.rank !== null;
+    const offered = r.dispatched.offers.some((o) => o.contactId === id);
+    // Queued, then offered: in that order for whoever follows the contact's events.
+    this.#publish({ type: 'contact.queued', contactId: id, channel: req.channel, target, priority, position: offered ? 1 : (r.info.rank ?? 0) + 1, at: now });
+    await this.#offered(r.dispatched, t0, now, [{ queue: { target: targetKey(target), channel: req.channel } }]);
+    const after = r.info;
+    const queued = !offered && after.contactState === 'queued' && after.rank !== null;
     return {
       status: queued ? 'queued' : 'offered',
       contactId: id,
@@ -276,25 +274,27 @@ export class RoutingEngine {
   /** The agent (or their phone) took the offer: the contact becomes active on that agent. */
   async accept(offerId: string, opts: { agentId?: string } = {}): Promise<{ contactId: string; agentId: string; channel: Channel }> {
     const now = this.#clock();
-    const r = await this.#live.accept(offerId, now, this.#maxReturningWindow(), opts.agentId);
+    const t0 = performance.now();
+    const r = await this.#live.accept(offerId, this.#dispatchInput(now), this.#maxReturningWindow(), opts.agentId);
     if (!r.ok) {
       if (r.reason === 'expired') throw new InvalidStateError('The offer has expired');
       throw new NotFoundError('Offer');
     }
     await this.#store.markAccepted(r.contactId, r.agentId, now);
     this.#publish({ type: 'offer.accepted', offerId, contactId: r.contactId, agentId: r.agentId, channel: r.channel, waitMs: now - r.enqueuedAt, seq: r.seq, at: now });
-    // One fewer outstanding offer: under the burst cap the agent may take the next contact.
-    if (r.freed) await this.kick(r.agentId);
+    // One fewer outstanding offer: under the burst cap the step may have offered the agent the next contact.
+    await this.#offered(r.dispatched, t0, now, [{ agent: r.agentId }]);
     return { contactId: r.contactId, agentId: r.agentId, channel: r.channel };
   }
 
   /** The agent declined (or the call leg failed): the contact keeps its place and goes to the next agent. */
   async reject(offerId: string, opts: { agentId?: string } = {}): Promise<void> {
     const now = this.#clock();
-    const r = await this.#live.release(offerId, now, 'reject', 0, opts.agentId);
+    const t0 = performance.now();
+    const r = await this.#live.release(offerId, this.#dispatchInput(now), 'reject', 0, opts.agentId);
     if (!r.ok) throw new NotFoundError('Offer');
     this.#publish({ type: 'offer.rejected', ...this.#outcome(r.released, now) });
-    await this.#afterRelease(r.released);
+    await this.#offered(r.dispatched, t0, now, afterRelease(r.released));
   }
 
   /** The conversation ended: the slot frees; a call starts wrap-up. */
@@ -304,7 +304,8 @@ export class RoutingEngine {
       const loc = await this.#live.contactLocation(contactId);
       if (!loc || loc.agentId !== opts.agentId) throw new NotFoundError('Active contact');
     }
-    const r = await this.#live.complete(contactId, now, this.config.settings.wrapUpSeconds);
+    const t0 = performance.now();
+    const r = await this.#live.complete(contactId, this.#dispatchInput(now), this.config.settings.wrapUpSeconds);
     if (!r.ok) {
       if (r.reason === 'not_active') throw new InvalidStateError('The contact is not active yet; a waiting contact is abandoned, not completed');
       throw new NotFoundError('Active contact');
@@ -316,7 +317,7 @@ export class RoutingEngine {
       await this.#presenceChanged(r.agentId, presence, 'voice_contact_ended');
     }
     this.#publish({ type: 'contact.completed', contactId, agentId: r.agentId, channel: r.channel, handleMs, seq: r.seq, at: now });
-    if (r.freed) await this.kick(r.agentId);
+    await this.#offered(r.dispatched, t0, now, [{ agent: r.agentId }]);
   }
 
   /** The customer left before being served (hung up, closed the chat). The wait is recorded. */
@@ -441,10 +442,8 @@ export class RoutingEngine {
   }
 
   /** An agent may have a free slot: try their queues, oldest head first. */
-  async kick(agentId: string): Promise<void> {
-    const queues = await this.#live.agentQueues(agentId);
-    queues.sort((a, b) => a.headScore - b.headScore);
-    for (const q of queues) await this.#drain(q.target, q.channel);
+  kick(agentId: string): Promise<void> {
+    return this.#dispatch([{ agent: agentId }]);
   }
 
   // ── supervisor views ──────────────────────────────────────────────────
@@ -472,100 +471,42 @@ export class RoutingEngine {
   }
 
   // ── the decision loop ─────────────────────────────────────────────────
+  //
+  // Decisions happen inside live state, in the same atomic step as the change
+  // that made them possible (a contact queued, a slot freed): see
+  // adapters/lua/dispatch.ts. Here: give each step what it needs, and announce
+  // what it offered.
+
+  #dispatchInput(now: number): DispatchInput {
+    return { now, seed: Math.floor(this.#random() * 2 ** 31), uuid: randomUUID(), bound: DISPATCH_BOUND };
+  }
+
+  /** Offers what can be offered now for these triggers (a queue that may have work, an agent who may be free). */
+  async #dispatch(triggers: DispatchTrigger[]): Promise<void> {
+    for (const trigger of triggers) {
+      if (this.#closed) return;
+      const t0 = performance.now();
+      const now = this.#clock();
+      await this.#offered(await this.#step(this.#live.dispatch(trigger, this.#dispatchInput(now))), t0, now, [trigger]);
+    }
+  }
 
   /**
-   * Offers the queue's waiting contacts while agents can take them. Repeated
-   * triggers for one queue collapse: one pump per queue per process runs passes
-   * back to back, and a caller waits for the first pass that starts after its
-   * trigger (so it sees the effect of its own change, but never waits for other
-   * callers' work under continuous load). Other processes may drain the same queue
-   * at the same time; the claim keeps them honest.
+   * Announces a step's offers (t0: when the step was sent, so each decision's
+   * latency covers the whole step); a step that stopped at its bound goes on.
    */
-  #drain(target: string, channel: Channel): Promise<void> {
-    const key = `${channel}|${target}`;
-    let slot = this.#drains.get(key);
-    if (!slot) this.#drains.set(key, (slot = { waiters: [], pump: undefined }));
-    const done = new Promise<void>((resolve) => slot.waiters.push(resolve));
-    slot.pump ??= this.#pump(key, slot, target, channel);
-    return done;
-  }
-
-  async #pump(key: string, slot: DrainSlot, target: string, channel: Channel): Promise<void> {
-    try {
-      while (slot.waiters.length > 0 && !this.#closed) {
-        const batch = slot.waiters.splice(0);
-        let more = false;
-        try {
-          more = await this.#drainOnce(target, channel);
-        } catch (err) {
-          this.#log.error({ err, target, channel }, 'assignment pass failed; the next trigger retries');
-        }
-        for (const resolve of batch) resolve();
-        // A pass stops after a bounded number of decisions so callers are answered; carry on if there is more.
-        if (more && slot.waiters.length === 0) slot.waiters.push(() => undefined);
-      }
-    } finally {
-      for (const resolve of slot.waiters.splice(0)) resolve();
-      this.#drains.delete(key);
+  async #offered(d: Dispatched, t0: number, now: number, triggers: DispatchTrigger[]): Promise<void> {
+    for (const o of d.offers) {
+      this.monitor.emit('decision', { contactId: o.contactId, agentId: o.agentId, target: o.target, channel: o.channel, ms: performance.now() - t0 });
+      this.#publish({ type: 'contact.offered', ...o, target: parseTargetKey(o.target), decidedBy: this.instanceId, at: now });
     }
+    if (d.more) await this.#dispatch(triggers);
   }
 
-  /** Decisions until the queue is empty or nobody can take its head; true when it stopped at the round limit. */
-  async #drainOnce(target: string, channel: Channel): Promise<boolean> {
-    for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
-      if (this.#closed) return false;
-      const t0 = performance.now();
-      const head = await this.#live.peek(target, channel);
-      if (!head || head.candidates.length === 0) return false;
-      const now = this.#clock();
-      const ranked = rankAgents(this.#strategyOf(target), head.candidates, { lastServed: head.lastServed, tried: head.tried, now, random: this.#random });
-      let outcome: 'offered' | 'offered_last' | 'contact_gone' | 'no_agent' = 'no_agent';
-      for (const agent of ranked) {
-        const offerId = randomUUID();
-        const deadline = Math.round(this.#clock() + this.#offerTimeout(channel) * 1000);
-        const r = await this.#live.claim(head.contactId, agent.agentId, offerId, deadline);
-        if (r.ok) {
-          outcome = 'offered';
-          const offer: OfferEvent = {
-            type: 'contact.offered',
-            offerId,
-            contactId: head.contactId,
-            agentId: agent.agentId,
-            channel,
-            target: parseTargetKey(r.target),
-            customerId: r.customerId,
-            owner: r.owner,
-            decidedBy: this.instanceId,
-            deadline,
-            enqueuedAt: r.enqueuedAt,
-            seq: r.seq,
-            at: now,
-          };
-          this.#publish(offer);
-          if (!r.more) outcome = 'offered_last';
-          break;
-        }
-        if (r.reason === 'contact_gone') {
-          outcome = 'contact_gone';
-          break;
-        }
-      }
-      this.monitor.emit('decision', { target, channel, outcome: outcome === 'offered_last' ? 'offered' : outcome, ms: performance.now() - t0 });
-      // Nobody left who could take the next one, or every candidate vanished under us:
-      // their own changes trigger the next attempt.
-      if (outcome === 'no_agent' || outcome === 'offered_last') return false;
-    }
-    return true;
-  }
-
-  #strategyOf(target: string): GroupStrategy {
-    const t = parseTargetKey(target);
-    return (t.kind === 'group' && this.config.strategies.get(t.id)) || DEFAULT_STRATEGY;
-  }
-
-  #offerTimeout(channel: Channel): number {
-    const s = this.config.settings;
-    return channel === 'voice' ? s.offerTimeoutVoiceSeconds : s.offerTimeoutChatSeconds;
+  /** Tracks a live-state step so stop() waits for it. */
+  #step<T>(p: Promise<T>): Promise<T> {
+    this.#stepping.add(p);
+    return p.finally(() => this.#stepping.delete(p));
   }
 
   #maxReturningWindow(): number {
@@ -597,7 +538,7 @@ export class RoutingEngine {
         await this.#presenceChanged(e.agentId, paused, 'missed_offers');
       }
     }
-    await Promise.all(expired.map((e) => this.#afterRelease(e)));
+    await Promise.all(expired.map((e) => this.#dispatch(afterRelease(e))));
     for (const w of await this.#live.endWrapUps(now, SWEEP_BATCH)) {
       await this.#presenceChanged(w.agentId, transition({ state: 'wrap_up', reason: null, since: now, wrapUntil: now }, { kind: 'wrap_up_elapsed' }, now), 'wrap_up_elapsed');
       await this.kick(w.agentId);
@@ -617,12 +558,7 @@ export class RoutingEngine {
     if (isAcdTarget(to)) await this.#store.moveContact(contactId, to);
     else await this.#store.markOverflowed(contactId, now, to, 'wait_over', now - moved.enqueuedAt);
     this.#publish({ type: 'contact.overflowed', contactId, channel, from: parseTargetKey(from), to, reason: 'wait_over', owner: null, at: now });
-    if (loc && isAcdTarget(to)) await this.#drain(targetKey(to), channel);
-  }
-
-  async #afterRelease(r: ReleasedOffer): Promise<void> {
-    await this.#drain(r.target, r.channel);
-    if (r.freed) await this.kick(r.agentId);
+    if (loc && isAcdTarget(to)) await this.#dispatch([{ queue: { target: targetKey(to), channel } }]);
   }
 
   #outcome(r: ReleasedOffer, at: number) {
@@ -660,4 +596,9 @@ export class RoutingEngine {
         await this.reject(o.offerId).catch(() => undefined);
       });
   }
+}
+
+/** After an offer is released: its contact's queue (it waits again), then its agent (a slot is free). */
+function afterRelease(r: ReleasedOffer): DispatchTrigger[] {
+  return [{ queue: { target: r.target, channel: r.channel } }, ...(r.freed ? [{ agent: r.agentId }] : [])];
 }

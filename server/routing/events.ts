@@ -69,7 +69,8 @@ export interface OfferSink {
 
 /** Monitoring hooks, apart from control events: one per assignment decision. */
 export interface MonitorEvents {
-  decision: [{ target: string; channel: Channel; outcome: 'offered' | 'contact_gone' | 'no_agent'; ms: number }];
+  /** ms: from sending the step that made the decision (a contact queued, a slot freed) to its answer. */
+  decision: [{ contactId: string; agentId: string; target: string; channel: Channel; ms: number }];
 }
 
 /** Topics on the realtime hub. */

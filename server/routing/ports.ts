@@ -2,7 +2,6 @@ import type { AgentRoutingSettings } from './policy/capacity';
 import type { Presence, PresenceState } from './policy/presence';
 import type { OverflowDestination, RoutingRule } from './policy/rules';
 import type { GroupStrategy } from './policy/strategies';
-import type { AgentCandidate } from './policy/strategies';
 import type { AttributeValue, Channel, Target } from './policy/types';
 
 /**
@@ -75,18 +74,36 @@ export interface ContactRecord {
   ruleId: string | null;
 }
 
-/** The head of a queue and who could take it now. */
-export interface Peek {
+/** One assignment decision: a slot of the agent reserved for the contact until the deadline. */
+export interface OfferDecision {
+  offerId: string;
   contactId: string;
+  agentId: string;
+  channel: Channel;
+  target: string;
   customerId: string | null;
-  lastServed?: { agentId: string; at: number };
-  tried: Set<string>;
-  candidates: AgentCandidate[];
+  owner: string | null;
+  enqueuedAt: number;
+  deadline: number;
+  seq: number;
 }
 
-export type ClaimResult =
-  | { ok: true; seq: number; target: string; channel: Channel; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; more: boolean }
-  | { ok: false; reason: 'contact_gone' | 'agent_unavailable' };
+/** What a step that can free a slot or queue a contact offered on the way. */
+export interface Dispatched {
+  offers: OfferDecision[];
+  /** The step stopped at its bound with more to offer: dispatch the same trigger again. */
+  more: boolean;
+}
+
+/** What such a step needs: the time, a seed for the random strategy, a fresh UUID its offer ids derive from, and the most offers it may make. */
+export interface DispatchInput {
+  now: number;
+  seed: number;
+  uuid: string;
+  bound: number;
+}
+
+export type DispatchTrigger = { queue: { target: string; channel: Channel } } | { agent: string };
 
 export interface ReleasedOffer {
   offerId: string;
@@ -121,19 +138,20 @@ export interface LiveState {
   listAgentIds(): Promise<string[]>;
   listTargets(): Promise<string[]>;
   setPresence(agentId: string, expectedVer: number, next: Presence, now: number): Promise<{ ok: true; ver: number; freed: boolean } | { ok: false; reason: 'conflict' | 'missing' }>;
-  setMaxOffers(n: number): Promise<void>;
-  enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }): Promise<{ ok: true; rank: number; candidates: number } | { ok: false }>;
-  peek(target: string, channel: Channel): Promise<Peek | undefined>;
-  claim(contactId: string, agentId: string, offerId: string, deadline: number): Promise<ClaimResult>;
-  accept(offerId: string, now: number, returningTtlSeconds: number, byAgent?: string): Promise<{ ok: true; contactId: string; agentId: string; channel: Channel; target: string; seq: number; enqueuedAt: number; freed: boolean } | { ok: false; reason: 'gone' | 'expired' | 'not_yours' }>;
-  release(offerId: string, now: number, mode: 'reject' | 'timeout', autopause: number, byAgent?: string): Promise<{ ok: true; released: ReleasedOffer } | { ok: false; reason: 'gone' | 'not_yours' }>;
+  /** The settings and strategies the decisions inside live state use. */
+  setConfig(config: RoutingConfig): Promise<void>;
+  /** Queues the contact and offers what can be offered now. */
+  enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }, d: DispatchInput): Promise<{ ok: true; info: QueueInfo; dispatched: Dispatched } | { ok: false }>;
+  /** Offers what can be offered now in a queue, or to an agent who may have a free slot. */
+  dispatch(trigger: DispatchTrigger, d: DispatchInput): Promise<Dispatched>;
+  accept(offerId: string, d: DispatchInput, returningTtlSeconds: number, byAgent?: string): Promise<{ ok: true; contactId: string; agentId: string; channel: Channel; target: string; seq: number; enqueuedAt: number; dispatched: Dispatched } | { ok: false; reason: 'gone' | 'expired' | 'not_yours' }>;
+  release(offerId: string, d: DispatchInput, mode: 'reject' | 'timeout', autopause: number, byAgent?: string): Promise<{ ok: true; released: ReleasedOffer; dispatched: Dispatched } | { ok: false; reason: 'gone' | 'not_yours' }>;
   expireOffers(now: number, limit: number, autopause: number): Promise<ReleasedOffer[]>;
-  complete(contactId: string, now: number, wrapUpSeconds: number): Promise<{ ok: true; agentId: string; channel: Channel; target: string; enqueuedAt: number; acceptedAt: number; seq: number; wrapUntil: number | null; freed: boolean } | { ok: false; reason: 'gone' | 'not_active' }>;
+  complete(contactId: string, d: DispatchInput, wrapUpSeconds: number): Promise<{ ok: true; agentId: string; channel: Channel; target: string; enqueuedAt: number; acceptedAt: number; seq: number; wrapUntil: number | null; dispatched: Dispatched } | { ok: false; reason: 'gone' | 'not_active' }>;
   abandon(contactId: string, now: number): Promise<{ ok: true; stateBefore: 'queued' | 'offered'; agentId: string | null; offerId: string | null; channel: Channel; target: string; enqueuedAt: number; seq: number } | { ok: false; reason: 'gone' | 'active' }>;
   endWrapUps(now: number, limit: number): Promise<{ agentId: string; ver: number }[]>;
   dueWaitOverflows(now: number, limit: number): Promise<{ contactId: string; target: string; channel: Channel; to: OverflowDestination | null }[]>;
   move(contactId: string, fromTarget: string, toTarget: string | null): Promise<{ ok: true; enqueuedAt: number; seq: number } | { ok: false }>;
-  agentQueues(agentId: string): Promise<{ target: string; channel: Channel; headScore: number }[]>;
   queueInfo(target: string, channel: Channel, contactId?: string): Promise<QueueInfo>;
   contactLocation(contactId: string): Promise<{ state: 'queued' | 'offered' | 'active'; target: string; channel: Channel; enqueuedAt: number; agentId: string | null; offerId: string | null } | undefined>;
   restoreActive(c: { id: string; agentId: string; channel: Channel; target: string; enqueuedAt: number; acceptedAt: number; customerId: string | null; owner: string | null }): Promise<void>;

@@ -12,6 +12,9 @@ import type { AgentSetup, LiveState, RoutingConfig, RoutingStore } from './ports
  * served each customer last. What does not: softphone registrations, which the
  * telephony layer re-reports from FreeSWITCH.
  */
+/** Contacts go back in without offers: agents are offered work once everything is back. */
+const NO_OFFERS = (now: number) => ({ now, seed: 0, uuid: '', bound: 0 });
+
 export async function rebuildLiveState(deps: {
   live: LiveState;
   store: RoutingStore;
@@ -22,7 +25,7 @@ export async function rebuildLiveState(deps: {
 }): Promise<{ agents: number; queued: number; active: number }> {
   const { live, store, config, now } = deps;
   await live.wipe();
-  await live.setMaxOffers(config.settings.maxOffersAtOnce);
+  await live.setConfig(config);
   const [setups, presences, open] = await Promise.all([store.loadAgentSetups(), store.loadPresences(), store.loadOpenContacts()]);
   let agents = 0;
   for (const s of setups) {
@@ -55,7 +58,7 @@ export async function rebuildLiveState(deps: {
       customerId: c.customerId,
       owner: c.owner,
       waitOverflow: wov && { deadline: c.enqueuedAt + Math.round(wov.seconds * 1000), to: wov.to },
-    });
+    }, NO_OFFERS(now));
     queued++;
   }
   const windows = [...config.strategies.values()].filter((s) => s.returningCustomerFirst).map((s) => s.returningWindowSeconds);

@@ -2,42 +2,48 @@ import type Redis from 'ioredis';
 import type { Presence, PresenceState } from '../policy/presence';
 import type { OverflowDestination } from '../policy/rules';
 import type { Channel } from '../policy/types';
-import type { ClaimResult, LiveAgent, LiveState, Peek, QueueInfo, ReleasedOffer } from '../ports';
-import { SCRIPTS, type ScriptName } from './lua';
-
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+import { targetKey } from '../policy/types';
+import type { Dispatched, DispatchInput, DispatchTrigger, LiveAgent, LiveState, QueueInfo, ReleasedOffer, RoutingConfig } from '../ports';
+import { OFFER_FIELDS } from './lua/dispatch';
+import { acdLibrary, type ScriptName } from './lua/scripts';
 
 const num = (v: string | undefined | null): number => (v ? Number(v) : 0);
 const orNull = (v: string | undefined | null): string | null => (v ? v : null);
 
 /**
- * LiveState on Redis. Every mutation is one Lua script (see lua.ts), so each is
+ * LiveState on Redis. Every mutation is one call of a Redis function (lua/scripts.ts), so each is
  * atomic across all server processes sharing this Redis. Reads that need no
  * atomicity (listings) use plain commands.
  */
 export class RedisLiveState implements LiveState {
   /** Key prefix of every ACD key: config.redisPrefix + "acd:". */
   readonly k: string;
-  readonly #run: Record<ScriptName, ScriptFn>;
+  readonly #lib = acdLibrary();
+  #loading: Promise<unknown> | undefined;
 
   constructor(
     private readonly redis: Redis,
     redisPrefix: string,
   ) {
     this.k = `${redisPrefix}acd:`;
-    const run = {} as Record<ScriptName, ScriptFn>;
-    for (const [name, lua] of Object.entries(SCRIPTS) as [ScriptName, string][]) {
-      const command = `hotlineAcd_${name}`;
-      // defineCommand sends EVALSHA and falls back to EVAL once, so scripts survive a Redis restart.
-      if (!(command in redis)) redis.defineCommand(command, { numberOfKeys: 0, lua });
-      const fn = (redis as unknown as Record<string, ScriptFn>)[command]!.bind(redis);
-      run[name] = (...args) => fn(this.k, ...args);
-    }
-    this.#run = run;
   }
 
+  /** Calls a step of the library, loading the library first when this Redis does not have it (first use, or a Redis restarted empty). */
   private async call(name: ScriptName, ...args: (string | number)[]): Promise<string[]> {
-    return (await this.#run[name](...args)) as string[];
+    try {
+      return (await this.redis.fcall(this.#lib.fn[name], 0, this.k, ...args)) as string[];
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('Function not found')) throw err;
+      this.#loading ??= this.redis.function('LOAD', 'REPLACE', this.#lib.code).finally(() => (this.#loading = undefined));
+      await this.#loading;
+      return (await this.redis.fcall(this.#lib.fn[name], 0, this.k, ...args)) as string[];
+    }
+  }
+
+  /** A script that ends by offering what it can (lua/dispatch.ts): its own result, and the offers. */
+  private async dispatching(name: ScriptName, d: DispatchInput, ...args: (string | number)[]): Promise<[string[], Dispatched]> {
+    const [r, dr] = (await this.call(name, d.now, d.seed, d.uuid, d.bound, ...args)) as unknown as [string[], string[]];
+    return [r, toDispatched(dr)];
   }
 
   async setAgent(agentId: string, now: number, cap: { voice: number; chat: number; callBlocksChat: boolean }, voiceRegistered: boolean, targets: Map<string, number>): Promise<void> {
@@ -79,49 +85,34 @@ export class RedisLiveState implements LiveState {
     return { ok: false, reason: r[0] === 'missing' ? 'missing' : 'conflict' };
   }
 
-  async setMaxOffers(n: number): Promise<void> {
-    await this.redis.hset(`${this.k}cfg`, 'burst', n);
+  async setConfig(config: RoutingConfig): Promise<void> {
+    const st = config.settings;
+    const strategies = [...config.strategies].flatMap(([groupId, g]) => [targetKey({ kind: 'group', id: groupId }), `${g.kind}|${g.returningCustomerFirst ? 1 : 0}|${Math.round(g.returningWindowSeconds * 1000)}`]);
+    const m = this.redis.multi().hset(`${this.k}cfg`, 'burst', st.maxOffersAtOnce, 'vto', Math.round(st.offerTimeoutVoiceSeconds * 1000), 'cto', Math.round(st.offerTimeoutChatSeconds * 1000)).del(`${this.k}strat`);
+    if (strategies.length > 0) m.hset(`${this.k}strat`, ...strategies);
+    await m.exec();
   }
 
-  async enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }) {
-    const r = await this.call('enqueue', c.id, c.target, c.channel, c.score, c.enqueuedAt, c.priority, c.customerId ?? '', c.owner ?? '', c.waitOverflow?.deadline ?? 0, c.waitOverflow ? JSON.stringify(c.waitOverflow.to) : '');
-    return r[0] === 'ok' ? { ok: true as const, rank: Number(r[1]), candidates: Number(r[2]) } : { ok: false as const };
+  async enqueue(c: { id: string; target: string; channel: Channel; score: number; enqueuedAt: number; priority: number; customerId: string | null; owner: string | null; waitOverflow?: { deadline: number; to: OverflowDestination } }, d: DispatchInput) {
+    const [r, dr] = await this.dispatching('enqueue', d, c.id, c.target, c.channel, c.score, c.enqueuedAt, c.priority, c.customerId ?? '', c.owner ?? '', c.waitOverflow?.deadline ?? 0, c.waitOverflow ? JSON.stringify(c.waitOverflow.to) : '');
+    return r[0] === 'ok' ? { ok: true as const, info: toQueueInfo(r.slice(1)), dispatched: dr } : { ok: false as const };
   }
 
-  async peek(target: string, channel: Channel): Promise<Peek | undefined> {
-    const r = await this.call('peek', target, channel);
-    if (r.length === 0) return undefined;
-    const [contactId, customer, last, nTried] = r as [string, string, string, string];
-    const tried = new Set(r.slice(4, 4 + Number(nTried)));
-    const candidates = [];
-    for (let i = 4 + Number(nTried); i + 1 < r.length; i += 2) {
-      const [level, idle, load, rr] = r[i + 1]!.split('|');
-      candidates.push({ agentId: r[i]!, level: num(level), idleSince: num(idle), load: num(load), lastOfferSeq: num(rr) });
-    }
-    let lastServed: Peek['lastServed'];
-    if (last) {
-      const [agentId, at] = last.split('|');
-      lastServed = { agentId: agentId!, at: num(at) };
-    }
-    return { contactId, customerId: orNull(customer), lastServed, tried, candidates };
+  async dispatch(trigger: DispatchTrigger, d: DispatchInput): Promise<Dispatched> {
+    const args = 'queue' in trigger ? ['queue', trigger.queue.target, trigger.queue.channel] : ['agent', trigger.agent];
+    return (await this.dispatching('dispatch', d, ...args))[1];
   }
 
-  async claim(contactId: string, agentId: string, offerId: string, deadline: number): Promise<ClaimResult> {
-    const r = await this.call('claim', contactId, agentId, offerId, deadline);
-    if (r[0] !== 'ok') return { ok: false, reason: r[0] as 'contact_gone' | 'agent_unavailable' };
-    return { ok: true, seq: num(r[1]), target: r[2]!, channel: r[3] as Channel, enqueuedAt: num(r[4]), priority: num(r[5]), customerId: orNull(r[6]), owner: orNull(r[7]), more: r[8] === '1' };
-  }
-
-  async accept(offerId: string, now: number, returningTtlSeconds: number, byAgent?: string) {
-    const r = await this.call('accept', offerId, now, Math.max(1, Math.ceil(returningTtlSeconds)), byAgent ?? '');
+  async accept(offerId: string, d: DispatchInput, returningTtlSeconds: number, byAgent?: string) {
+    const [r, dr] = await this.dispatching('accept', d, offerId, Math.max(1, Math.ceil(returningTtlSeconds)), byAgent ?? '');
     if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'expired' | 'not_yours' };
-    return { ok: true as const, contactId: r[1]!, agentId: r[2]!, channel: r[3] as Channel, target: r[4]!, seq: num(r[5]), enqueuedAt: num(r[6]), freed: r[7] === '1' };
+    return { ok: true as const, contactId: r[1]!, agentId: r[2]!, channel: r[3] as Channel, target: r[4]!, seq: num(r[5]), enqueuedAt: num(r[6]), dispatched: dr };
   }
 
-  async release(offerId: string, now: number, mode: 'reject' | 'timeout', autopause: number, byAgent?: string) {
-    const r = await this.call('release', offerId, now, mode, autopause, byAgent ?? '');
+  async release(offerId: string, d: DispatchInput, mode: 'reject' | 'timeout', autopause: number, byAgent?: string) {
+    const [r, dr] = await this.dispatching('release', d, offerId, mode, autopause, byAgent ?? '');
     if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'not_yours' };
-    return { ok: true as const, released: toReleased(r, 1) };
+    return { ok: true as const, released: toReleased(r, 1), dispatched: dr };
   }
 
   async expireOffers(now: number, limit: number, autopause: number): Promise<ReleasedOffer[]> {
@@ -131,10 +122,10 @@ export class RedisLiveState implements LiveState {
     return out;
   }
 
-  async complete(contactId: string, now: number, wrapUpSeconds: number) {
-    const r = await this.call('complete', contactId, now, wrapUpSeconds);
+  async complete(contactId: string, d: DispatchInput, wrapUpSeconds: number) {
+    const [r, dr] = await this.dispatching('complete', d, contactId, wrapUpSeconds);
     if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'not_active' };
-    return { ok: true as const, agentId: r[1]!, channel: r[2] as Channel, target: r[3]!, enqueuedAt: num(r[4]), acceptedAt: num(r[5]), seq: num(r[6]), wrapUntil: r[7] ? num(r[7]) : null, freed: r[8] === '1' };
+    return { ok: true as const, agentId: r[1]!, channel: r[2] as Channel, target: r[3]!, enqueuedAt: num(r[4]), acceptedAt: num(r[5]), seq: num(r[6]), wrapUntil: r[7] ? num(r[7]) : null, dispatched: dr };
   }
 
   async abandon(contactId: string, now: number) {
@@ -162,26 +153,8 @@ export class RedisLiveState implements LiveState {
     return r[0] === 'ok' ? { ok: true as const, enqueuedAt: num(r[1]), seq: num(r[2]) } : { ok: false as const };
   }
 
-  async agentQueues(agentId: string) {
-    const r = await this.call('agentQueues', agentId);
-    const out: { target: string; channel: Channel; headScore: number }[] = [];
-    for (let i = 0; i + 2 < r.length; i += 3) out.push({ target: r[i]!, channel: r[i + 1] as Channel, headScore: num(r[i + 2]) });
-    return out;
-  }
-
   async queueInfo(target: string, channel: Channel, contactId?: string): Promise<QueueInfo> {
-    const r = await this.call('queueInfo', target, channel, contactId ?? '');
-    return {
-      waiting: num(r[0]),
-      oldestEnqueuedAt: r[1] ? num(r[1]) : null,
-      loggedIn: num(r[2]),
-      ready: num(r[3]),
-      slots: num(r[4]),
-      handled: num(r[5]),
-      handleMs: num(r[6]),
-      contactState: (orNull(r[7]) as QueueInfo['contactState']) ?? null,
-      rank: r[8] ? num(r[8]) : null,
-    };
+    return toQueueInfo(await this.call('queueInfo', target, channel, contactId ?? ''));
   }
 
   async contactLocation(contactId: string) {
@@ -236,10 +209,33 @@ function toLiveAgent(agentId: string, h: Record<string, string>, t: Record<strin
     load: { voice: num(h.vl), chat: num(h.cl), pendingOffers: num(h.pd) },
     idleSince: num(h.idle),
     misses: num(h.ms),
-    targets: new Map(Object.entries(t).map(([k, v]) => [k, Number(v)])),
+    // Values are "level|round-robin seq".
+    targets: new Map(Object.entries(t).map(([k, v]) => [k, Number(v.split('|')[0])])),
   };
 }
 
 function toReleased(r: string[], i: number): ReleasedOffer {
   return { offerId: r[i]!, contactId: r[i + 1]!, agentId: r[i + 2]!, channel: r[i + 3] as Channel, target: r[i + 4]!, seq: num(r[i + 5]), pausedAs: r[i + 6] === 'missed' ? 'missed' : null, freed: r[i + 7] === '1' };
+}
+
+function toQueueInfo(r: string[]): QueueInfo {
+  return {
+    waiting: num(r[0]),
+    oldestEnqueuedAt: r[1] ? num(r[1]) : null,
+    loggedIn: num(r[2]),
+    ready: num(r[3]),
+    slots: num(r[4]),
+    handled: num(r[5]),
+    handleMs: num(r[6]),
+    contactState: (orNull(r[7]) as QueueInfo['contactState']) ?? null,
+    rank: r[8] ? num(r[8]) : null,
+  };
+}
+
+function toDispatched(r: string[]): Dispatched {
+  const offers: Dispatched['offers'] = [];
+  for (let i = 1; i + OFFER_FIELDS - 1 < r.length; i += OFFER_FIELDS) {
+    offers.push({ offerId: r[i]!, contactId: r[i + 1]!, agentId: r[i + 2]!, channel: r[i + 3] as Channel, target: r[i + 4]!, customerId: orNull(r[i + 5]), owner: orNull(r[i + 6]), enqueuedAt: num(r[i + 7]), deadline: num(r[i + 8]), seq: num(r[i + 9]) });
+  }
+  return { offers, more: r[0] === '1' };
 }

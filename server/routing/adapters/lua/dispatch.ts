@@ -1,0 +1,165 @@
+/**
+ * The assignment decision, inside Redis. A script that can free a slot or queue
+ * a contact (enqueue, accept, release, complete, dispatch) ends by offering
+ * whatever can be offered now, in the same atomic step: no separate read, rank
+ * and claim round trips, no candidate list crossing the wire, and no window in
+ * which another process can take the candidate.
+ *
+ * The ranking is policy/strategies.ts rankAgents() (its first choice): that file
+ * is the specification and test/routing/strategy-parity.test.ts holds this port
+ * to it on random cases.
+ *
+ * Dispatching scripts take ARGV[2] now (ms), ARGV[3] a random seed, ARGV[4] a
+ * random UUID, ARGV[5] the most offers to make, and return
+ * {result, {more, offer fields ×10 …}} where more = '1' when the bound stopped it.
+ * Offer ids are the UUID with its last four hex digits numbering the step's offers:
+ * unique without asking the caller for one UUID per possible offer.
+ */
+export const OFFER_FIELDS = 10;
+
+export const DISPATCH = `
+local function begin_dispatch()
+  D = {now = tonumber(ARGV[2]), rng = (num(ARGV[3]) % 2147483646) + 1, idbase = string.sub(ARGV[4], 1, 32), budget = num(ARGV[5]), used = 0, out = {}, more = '0'}
+end
+
+-- Park-Miller: a script may not use an unseeded random, and the engine's seed makes runs repeatable.
+local function rnd()
+  D.rng = (D.rng * 48271) % 2147483647
+  return D.rng / 2147483647
+end
+
+-- True when candidate a comes before b in this strategy (policy/strategies.ts ORDER).
+local function before(kind, a, b)
+  if kind == 'least_busy' then
+    if a.load ~= b.load then return a.load < b.load end
+    if a.idle ~= b.idle then return a.idle < b.idle end
+  elseif kind == 'round_robin' then
+    if a.rr ~= b.rr then return a.rr < b.rr end
+  else
+    if kind == 'skill_level' and a.level ~= b.level then return a.level > b.level end
+    local abusy, bbusy = a.load > 0, b.load > 0
+    if abusy ~= bbusy then return bbusy end
+    if a.idle ~= b.idle then return a.idle < b.idle end
+  end
+  return a.id < b.id
+end
+
+-- The returning customer's last agent, when the strategy asks for it and the window holds.
+local function returning_agent(spec_rcf, window, cu)
+  if spec_rcf ~= '1' or cu == '' then return nil end
+  local last = redis.call('GET', K .. 'last:' .. cu)
+  if not last then return nil end
+  local aid, at = string.match(last, '^(.*)|(%d+)$')
+  if aid and D.now - tonumber(at) <= tonumber(window) then return aid end
+  return nil
+end
+
+-- The strategy of a target, read once per call: kind, returning-first flag, window (ms).
+local function strategy(t)
+  if not STRAT[t] then
+    local kind, rcf, window = string.match(redis.call('HGET', K .. 'strat', t) or '', '^([%w_]+)|(%d)|(%d+)$')
+    STRAT[t] = {kind or 'longest_idle', rcf or '0', window or '0'}
+  end
+  return STRAT[t]
+end
+
+-- Who gets the contact at the head of queue (t, ch); nil when nobody can take it now.
+-- Returns the agent and their skill level in t.
+local function best_agent(t, ch, cid, cu, ntried)
+  local av = redis.call('HGETALL', avkey(t, ch))
+  if #av == 0 then return nil end
+  local s = strategy(t)
+  local kind = s[1]
+  local tried = {}
+  if ntried > 0 then
+    for _, a in ipairs(redis.call('SMEMBERS', K .. 'c:' .. cid .. ':tried')) do tried[a] = true end
+  end
+  -- Agents who already missed or refused it come last: choose among the others if any.
+  local pool, rest = {}, {}
+  for i = 1, #av, 2 do
+    local level, idle, load, rr = string.match(av[i + 1], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+    local cand = {id = av[i], level = num(level), idle = num(idle), load = num(load), rr = num(rr)}
+    if tried[cand.id] then table.insert(rest, cand) else table.insert(pool, cand) end
+  end
+  if #pool == 0 then pool = rest end
+  local back = returning_agent(s[2], s[3], cu)
+  if back then
+    for _, cand in ipairs(pool) do if cand.id == back then return cand end end
+  end
+  if kind == 'random' then return pool[math.floor(rnd() * #pool) + 1] end
+  local best = pool[1]
+  for i = 2, #pool do if before(kind, pool[i], best) then best = pool[i] end end
+  return best
+end
+
+-- The claim: one slot of the agent reserved for the contact, with a deadline.
+-- The index is exact, but settings (the burst cap) can change under it: an agent
+-- who cannot take it after all leaves the index and false sends the caller on.
+local function offer(cid, agent, t, ch, cu, ow, enq)
+  local aid = agent.id
+  local f = agent_facts(aid)
+  local voice, chat = takes(f)
+  if not ((ch == 'voice' and voice) or (ch == 'chat' and chat)) then
+    reindex(aid, true, f)
+    return false
+  end
+  D.used = D.used + 1
+  local oid = D.idbase .. string.format('%04x', D.used)
+  local deadline = D.now + ((ch == 'voice') and cfg().vto or cfg().cto)
+  redis.call('ZREM', qkey(t, ch), cid)
+  local seq = next_seq()
+  redis.call('HSET', K .. 'c:' .. cid, 'st', 'offered', 'ag', aid, 'of', oid)
+  redis.call('HSET', K .. 'o:' .. oid, 'c', cid, 'a', aid, 'ch', ch, 't', t, 'dl', deadline, 'seq', seq)
+  redis.call('ZADD', K .. 'offers', deadline, oid)
+  set_rr(aid, t, seq)
+  reindex(aid, true, f, add_load(f, ch, 1, 1, nil))
+  for _, v in ipairs({oid, cid, aid, ch, t, cu, ow, enq, tostring(deadline), tostring(seq)}) do table.insert(D.out, v) end
+  return true
+end
+
+-- Offers the queue's waiting contacts while someone can take them. head: the
+-- queue's head when the caller has just read it (with someone available).
+local function dispatch_queue(t, ch, head)
+  while true do
+    if not head then
+      if redis.call('HLEN', avkey(t, ch)) == 0 then return end
+      head = redis.call('ZRANGE', qkey(t, ch), 0, 0)
+      if #head == 0 then return end
+    end
+    if D.used >= D.budget then D.more = '1' return end
+    local cid = head[1]
+    local f = redis.call('HMGET', K .. 'c:' .. cid, 'cu', 'ow', 'enq', 'tr')
+    local agent = best_agent(t, ch, cid, f[1] or '', num(f[4]))
+    if not agent then return end
+    offer(cid, agent, t, ch, f[1] or '', f[2] or '', f[3] or '0')
+    head = nil
+  end
+end
+
+-- An agent may have a free slot: the queues they are available in, oldest head first.
+-- ix: what the index holds for them, when the caller knows it.
+local function dispatch_agent(aid, ix)
+  ix = ix or redis.call('HGET', akey(aid), 'ix') or ''
+  local channels = {}
+  if string.sub(ix, 1, 1) == 'v' then table.insert(channels, 'voice') end
+  if string.sub(ix, 2, 2) == 'c' then table.insert(channels, 'chat') end
+  if #channels == 0 then return end
+  local queues = {}
+  local ts = agent_targets(aid)
+  for i = 1, #ts, 2 do
+    for _, ch in ipairs(channels) do
+      local head = redis.call('ZRANGE', qkey(ts[i], ch), 0, 0, 'WITHSCORES')
+      if #head > 0 then table.insert(queues, {ts[i], ch, tonumber(head[2]), head[1]}) end
+    end
+  end
+  table.sort(queues, function(a, b) return a[3] < b[3] end)
+  -- The first queue's head is as read; later ones may have changed meanwhile.
+  for i, q in ipairs(queues) do dispatch_queue(q[1], q[2], i == 1 and {q[4]} or nil) end
+end
+
+local function dispatched(result)
+  local d = {D.more}
+  for _, v in ipairs(D.out) do table.insert(d, v) end
+  return {result, d}
+end
+`;
