@@ -16,7 +16,7 @@
  *      ACD_RATE (2000), REDIS_URL (redis://127.0.0.1:6379). Last line: one JSON object.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { silentLogger } from '../../server/logging/logger';
 import { RealtimeHub } from '../../server/realtime/hub';
@@ -131,10 +131,14 @@ async function main(): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, WARMUP * 1000));
   process.stderr.write(`measuring ${SECONDS} s…\n`);
+  // How long this process's event loop was blocked: the share of decision latency that is not Redis.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const t0 = performance.now();
   measuring = true;
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   measuring = false;
+  loop.disable();
   const elapsed = (performance.now() - t0) / 1000;
   const waitingNow = (await engine.queues()).reduce((s, q) => s + q.channels.voice.waiting + q.channels.chat.waiting, 0);
 
@@ -162,6 +166,8 @@ async function main(): Promise<void> {
     p50_ms: Number(percentile(latencies, 50).toFixed(3)),
     p99_ms: Number(percentile(latencies, 99).toFixed(3)),
     max_ms: Number((latencies.at(-1) ?? 0).toFixed(3)),
+    event_loop_delay_p99_ms: Number((loop.percentile(99) / 1e6).toFixed(3)),
+    event_loop_delay_max_ms: Number((loop.max / 1e6).toFixed(3)),
     errors: Object.fromEntries(errors),
     store: 'memory (Redis live state is real; Postgres writes excluded)',
   };

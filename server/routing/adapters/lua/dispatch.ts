@@ -64,7 +64,9 @@ local function strategy(t)
 end
 
 -- Who gets the contact at the head of queue (t, ch); nil when nobody can take it now.
--- Returns the agent and their skill level in t.
+-- Returns the agent as {id, level, …}. One pass over the candidates, no sorting:
+-- only the first choice matters. Agents who already missed or refused the contact
+-- come last, so the choice is among the others when there are any.
 local function best_agent(t, ch, cid, cu, ntried)
   local av = redis.call('HGETALL', avkey(t, ch))
   if #av == 0 then return nil end
@@ -74,25 +76,25 @@ local function best_agent(t, ch, cid, cu, ntried)
   if ntried > 0 then
     for _, a in ipairs(redis.call('SMEMBERS', K .. 'c:' .. cid .. ':tried')) do tried[a] = true end
   end
-  -- Agents who already missed or refused it come last: choose among the others if any.
-  local pool, rest = {}, {}
+  local back = returning_agent(s[2], s[3], cu)
+  -- [1]: among the untried, [2]: among the tried. n: pool sizes (random picks by reservoir).
+  local best, n, back_in = {nil, nil}, {0, 0}, {nil, nil}
   for i = 1, #av, 2 do
     local level, idle, load, rr = string.match(av[i + 1], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
     local cand = {id = av[i], level = num(level), idle = num(idle), load = num(load), rr = num(rr)}
-    if tried[cand.id] then table.insert(rest, cand) else table.insert(pool, cand) end
+    local p = tried[cand.id] and 2 or 1
+    n[p] = n[p] + 1
+    if cand.id == back then back_in[p] = cand end
+    if kind == 'random' then
+      if rnd() * n[p] < 1 then best[p] = cand end
+    elseif not best[p] or before(kind, cand, best[p]) then
+      best[p] = cand
+    end
   end
-  if #pool == 0 then pool = rest end
-  local back = returning_agent(s[2], s[3], cu)
-  if back then
-    for _, cand in ipairs(pool) do if cand.id == back then return cand end end
-  end
-  if kind == 'random' then return pool[math.floor(rnd() * #pool) + 1] end
-  local best = pool[1]
-  for i = 2, #pool do if before(kind, pool[i], best) then best = pool[i] end end
-  return best
+  local p = n[1] > 0 and 1 or 2
+  return back_in[p] or best[p]
 end
 
--- The claim: one slot of the agent reserved for the contact, with a deadline.
 -- The index is exact, but settings (the burst cap) can change under it: an agent
 -- who cannot take it after all leaves the index and false sends the caller on.
 local function offer(cid, agent, t, ch, cu, ow, enq)
