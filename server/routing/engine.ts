@@ -540,28 +540,38 @@ export class RoutingEngine {
   async #sweepOnce(): Promise<void> {
     const now = this.#clock();
     if (!(await this.#live.isBuilt())) await this.ensureBuilt();
-    for (let round = 0; round < SWEEP_ROUNDS && !this.#closed; round++) {
-      const expired = await this.#live.expireOffers(now, SWEEP_BATCH, this.config.settings.missedOffersBeforeNotReady);
-      await this.#offersExpired(expired, now);
-      if (expired.length < SWEEP_BATCH) break;
-    }
-    for (let round = 0; round < SWEEP_ROUNDS && !this.#closed; round++) {
-      const ended = await this.#live.endWrapUps(now, SWEEP_BATCH);
-      for (const w of ended) {
-        await this.#presenceChanged(w.agentId, transition({ state: 'wrap_up', reason: null, since: now, wrapUntil: now }, { kind: 'wrap_up_elapsed' }, now), 'wrap_up_elapsed');
-        await this.kick(w.agentId);
-      }
-      if (ended.length < SWEEP_BATCH) break;
-    }
-    for (let round = 0; round < SWEEP_ROUNDS && !this.#closed; round++) {
-      const due = await this.#live.dueWaitOverflows(now, SWEEP_BATCH);
-      for (const d of due) if (d.to) await this.#overflowWaiting(d.contactId, d.target, d.channel, d.to, now);
-      if (due.length < SWEEP_BATCH) break;
-    }
+    await this.#inBatches(
+      () => this.#live.expireOffers(now, SWEEP_BATCH, this.config.settings.missedOffersBeforeNotReady),
+      (expired) => this.#offersExpired(expired, now),
+    );
+    await this.#inBatches(
+      () => this.#live.endWrapUps(now, SWEEP_BATCH),
+      async (ended) => {
+        for (const w of ended) {
+          await this.#presenceChanged(w.agentId, transition({ state: 'wrap_up', reason: null, since: now, wrapUntil: now }, { kind: 'wrap_up_elapsed' }, now), 'wrap_up_elapsed');
+          await this.kick(w.agentId);
+        }
+      },
+    );
+    await this.#inBatches(
+      () => this.#live.dueWaitOverflows(now, SWEEP_BATCH),
+      async (due) => {
+        for (const d of due) if (d.to) await this.#overflowWaiting(d.contactId, d.target, d.channel, d.to, now);
+      },
+    );
     const resyncEvery = this.#opts.resyncIntervalMs ?? 30_000;
     if (now - this.#lastResync >= resyncEvery) {
       this.#lastResync = now;
       await this.resyncAgents();
+    }
+  }
+
+  /** One kind of timer, SWEEP_BATCH at a time, until none is due or this sweep's share is used. */
+  async #inBatches<T>(fetch: () => Promise<T[]>, handle: (batch: T[]) => Promise<void>): Promise<void> {
+    for (let round = 0; round < SWEEP_ROUNDS && !this.#closed; round++) {
+      const batch = await fetch();
+      await handle(batch);
+      if (batch.length < SWEEP_BATCH) return;
     }
   }
 
