@@ -283,10 +283,14 @@ export class RoutingEngine {
       if (r.reason === 'expired') throw new InvalidStateError('The offer has expired');
       throw new NotFoundError('Offer');
     }
-    await this.#store.markAccepted(r.contactId, r.agentId, now);
-    this.#publish({ type: 'offer.accepted', offerId, contactId: r.contactId, agentId: r.agentId, channel: r.channel, waitMs: now - r.enqueuedAt, seq: r.seq, at: now });
-    // One fewer outstanding offer: under the burst cap the step may have offered the agent the next contact.
-    await this.#offered(r.dispatched, t0, now, [{ agent: r.agentId }]);
+    try {
+      await this.#store.markAccepted(r.contactId, r.agentId, now);
+      this.#publish({ type: 'offer.accepted', offerId, contactId: r.contactId, agentId: r.agentId, channel: r.channel, waitMs: now - r.enqueuedAt, seq: r.seq, at: now });
+    } finally {
+      // One fewer outstanding offer: under the burst cap the step may have offered the agent the next
+      // contact. Those offers are made in Redis: announce them even if the record could not be written.
+      await this.#offered(r.dispatched, t0, now, [{ agent: r.agentId }]);
+    }
     return { contactId: r.contactId, agentId: r.agentId, channel: r.channel };
   }
 
@@ -313,14 +317,18 @@ export class RoutingEngine {
       if (r.reason === 'not_active') throw new InvalidStateError('The contact is not active yet; a waiting contact is abandoned, not completed');
       throw new NotFoundError('Active contact');
     }
-    const handleMs = now - r.acceptedAt;
-    await this.#store.markEnded(contactId, now, handleMs);
-    if (r.wrapUntil !== null) {
-      const presence = transition({ state: 'ready', reason: null, since: now, wrapUntil: null }, { kind: 'voice_contact_ended', wrapUpSeconds: (r.wrapUntil - now) / 1000 }, now);
-      await this.#presenceChanged(r.agentId, presence, 'voice_contact_ended');
+    try {
+      const handleMs = now - r.acceptedAt;
+      await this.#store.markEnded(contactId, now, handleMs);
+      if (r.wrapUntil !== null) {
+        const presence = transition({ state: 'ready', reason: null, since: now, wrapUntil: null }, { kind: 'voice_contact_ended', wrapUpSeconds: (r.wrapUntil - now) / 1000 }, now);
+        await this.#presenceChanged(r.agentId, presence, 'voice_contact_ended');
+      }
+      this.#publish({ type: 'contact.completed', contactId, agentId: r.agentId, channel: r.channel, handleMs, seq: r.seq, at: now });
+    } finally {
+      // The freed slot's offers are made in Redis: announce them even if the record could not be written.
+      await this.#offered(r.dispatched, t0, now, [{ agent: r.agentId }]);
     }
-    this.#publish({ type: 'contact.completed', contactId, agentId: r.agentId, channel: r.channel, handleMs, seq: r.seq, at: now });
-    await this.#offered(r.dispatched, t0, now, [{ agent: r.agentId }]);
   }
 
   /** The customer left before being served (hung up, closed the chat). The wait is recorded. */
