@@ -1,4 +1,4 @@
-import { call, createChatWorld, ok, type ChatWorld } from './support';
+import { call, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
 
 let w: ChatWorld;
 beforeAll(async () => {
@@ -8,10 +8,7 @@ afterAll(async () => {
   await w.cleanup();
 });
 afterEach(async () => {
-  // Nobody from a previous case takes the next one's visitors.
-  const open = await w.world.hotline.db.query<{ id: string }>("SELECT id FROM chat_conversations WHERE state <> 'ended'");
-  for (const c of open.rows) await w.chat.endBy(c.id, 'closed');
-  for (const a of await w.engine.agents()) if (a.presence.state !== 'offline') await w.engine.setPresence(a.agentId, { state: 'offline' });
+  await resetBetweenCases(w);
 });
 
 const timersDue = async (ms: number) => {

@@ -4,7 +4,7 @@ import { ChatService, type ChatNotifier } from '../../server/chat/service';
 import * as store from '../../server/chat/store';
 import { silentLogger } from '../../server/logging/logger';
 import { TEST_REDIS } from '../helpers/redis-cleanup';
-import { call, createChatWorld, ok, type ChatWorld } from './support';
+import { call, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
 
 /**
  * The one-statement message path (store.sendMessage): access check, insert and
@@ -19,10 +19,7 @@ afterAll(async () => {
   await w.cleanup();
 });
 afterEach(async () => {
-  // Nobody from a previous case takes the next one's visitors.
-  const open = await w.world.hotline.db.query<{ id: string }>("SELECT id FROM chat_conversations WHERE state <> 'ended'");
-  for (const c of open.rows) await w.chat.endBy(c.id, 'closed');
-  for (const a of await w.engine.agents()) if (a.presence.state !== 'offline') await w.engine.setPresence(a.agentId, { state: 'offline' });
+  await resetBetweenCases(w);
 });
 
 const timerRows = async (convId: string) =>

@@ -131,3 +131,10 @@ export async function createChatWorld(opts: { settings?: unknown; navigation?: u
   };
   return cw;
 }
+
+/** Between cases: open conversations end and agents go offline, so nobody from a previous case takes the next one's visitors. */
+export async function resetBetweenCases(w: ChatWorld): Promise<void> {
+  const open = await w.world.hotline.db.query<{ id: string }>("SELECT id FROM chat_conversations WHERE state <> 'ended'");
+  for (const c of open.rows) await w.chat.endBy(c.id, 'closed');
+  for (const a of await w.engine.agents()) if (a.presence.state !== 'offline') await w.engine.setPresence(a.agentId, { state: 'offline' });
+}
