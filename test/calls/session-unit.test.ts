@@ -54,6 +54,17 @@ class FakeCaller extends EventEmitter {
   }
 }
 
+/** The agent leg bridges, the call is talking, then the caller hangs up and the session ends. */
+async function bridgeThenHangUp(caller: FakeCaller, session: CallSession, ac: AbortController, run: Promise<unknown>): Promise<void> {
+  caller.emit('event', ev('CHANNEL_BRIDGE', {}));
+  await waitFor(() => (session.state === CallState.Talking ? true : undefined), 'talking');
+  ac.abort();
+  caller.hangupCause = 'NORMAL_CLEARING';
+  caller.running?.resolve({ application: 'bridge', response: '', event: ev('CHANNEL_EXECUTE_COMPLETE', {}) });
+  await run;
+  await session.close();
+}
+
 function harness(opts: { onEnqueue?: (s: CallSession) => Promise<void> } = {}) {
   const caller = new FakeCaller();
   const apis: string[] = [];
@@ -114,13 +125,7 @@ describe('CallSession (fakes)', () => {
     expect(apis.filter((a) => a.startsWith('uuid_break'))).toHaveLength(1);
     expect(caller.strayBreaks).toBe(0);
     caller.startNext();
-    caller.emit('event', ev('CHANNEL_BRIDGE', {}));
-    await waitFor(() => (session.state === CallState.Talking ? true : undefined), 'talking');
-    ac.abort();
-    caller.hangupCause = 'NORMAL_CLEARING';
-    caller.running?.resolve({ application: 'bridge', response: '', event: ev('CHANNEL_EXECUTE_COMPLETE', {}) });
-    await run;
-    await session.close();
+    await bridgeThenHangUp(caller, session, ac, run);
   });
 
   test('an offer during the enqueue (nothing plays yet) sends no uuid_break to the idle channel', async () => {
@@ -131,13 +136,7 @@ describe('CallSession (fakes)', () => {
     expect(caller.queued[0]!.app).toBe('bridge'); // straight to the agent, no music in between
     expect(apis.filter((a) => a.startsWith('uuid_break'))).toEqual([]);
     caller.startNext();
-    caller.emit('event', ev('CHANNEL_BRIDGE', {}));
-    await waitFor(() => (session.state === CallState.Talking ? true : undefined), 'talking');
-    ac.abort();
-    caller.hangupCause = 'NORMAL_CLEARING';
-    caller.running?.resolve({ application: 'bridge', response: '', event: ev('CHANNEL_EXECUTE_COMPLETE', {}) });
-    await run;
-    await session.close();
+    await bridgeThenHangUp(caller, session, ac, run);
     expect(caller.strayBreaks).toBe(0);
   });
 });
