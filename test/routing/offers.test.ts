@@ -196,6 +196,64 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     expect(offered().map((o) => o.contactId)).toEqual(ids.slice(0, 3));
   });
 
+  test('a slot freeing while contacts wait goes at once to the oldest head of the agent\'s queues; misses and idle time stay exact', async () => {
+    await w.settings({ maxOffersAtOnce: 1, offerTimeoutChatSeconds: 5 });
+    const a = await createAgent(w.db, { chatCapacity: 2 });
+    const [g1, g2] = [await createGroup(w.db, [{ agentId: a }]), await createGroup(w.db, [{ agentId: a }])];
+    await engine().setPresence(a, { state: 'ready' });
+    const c1 = await engine().enqueue({ channel: 'chat', target: group(g1) });
+    w.clock.advance(10);
+    const y = await engine().enqueue({ channel: 'chat', target: group(g2) });
+    w.clock.advance(10);
+    const x = await engine().enqueue({ channel: 'chat', target: group(g1) });
+    expect([y.status, x.status]).toEqual(['queued', 'queued']); // the burst cap holds them back
+    // c1's offer times out (a miss) and comes back to a, the only agent.
+    w.clock.advance(5001);
+    await engine().sweep();
+    await settle(w.acd);
+    expect(offersTo(c1.contactId).map((o) => o.agentId)).toEqual([a, a]);
+    expect((await w.acd.live.getAgent(a))!.misses).toBe(1);
+
+    // Accepting frees the burst slot: y (g2) waited longer than x (g1).
+    await engine().accept(offersTo(c1.contactId)[1]!.offerId);
+    await settle(w.acd);
+    expect(offersTo(y.contactId).map((o) => o.agentId)).toEqual([a]);
+    expect(offersTo(x.contactId)).toEqual([]);
+    let agent = (await w.acd.live.getAgent(a))!;
+    expect(agent.misses).toBe(0);
+    expect(agent.load).toEqual({ voice: 0, chat: 2, pendingOffers: 1 });
+
+    // Full: completing c1 frees a chat slot, and x is offered in the same step.
+    await engine().accept(offersTo(y.contactId)[0]!.offerId);
+    await engine().complete(c1.contactId);
+    await settle(w.acd);
+    expect(offersTo(x.contactId).map((o) => o.agentId)).toEqual([a]);
+    // Their last contacts end with nothing waiting: idle from that moment, and in the index again.
+    await engine().accept(offersTo(x.contactId)[0]!.offerId);
+    w.clock.advance(1000);
+    await engine().complete(y.contactId);
+    const idleFrom = w.clock.advance(1000);
+    await engine().complete(x.contactId);
+    agent = (await w.acd.live.getAgent(a))!;
+    expect(agent).toMatchObject({ idleSince: idleFrom, load: { voice: 0, chat: 0, pendingOffers: 0 } });
+    const next = await engine().enqueue({ channel: 'chat', target: group(g2) });
+    expect(next.status).toBe('offered');
+  });
+
+  test('a contact waiting when the agent\'s last contact ends is theirs at once, and their idle time starts then', async () => {
+    const a = await createAgent(w.db, { chatCapacity: 1 });
+    const g = await createGroup(w.db, [{ agentId: a }]);
+    await engine().setPresence(a, { state: 'ready' });
+    const c1 = await engine().enqueue({ channel: 'chat', target: group(g) });
+    await engine().accept(offersTo(c1.contactId)[0]?.offerId ?? (await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === c1.contactId)).offerId);
+    const c2 = await engine().enqueue({ channel: 'chat', target: group(g) });
+    expect(c2.status).toBe('queued');
+    const ended = w.clock.advance(60_000);
+    await engine().complete(c1.contactId);
+    await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === c2.contactId && e.agentId === a);
+    expect((await w.acd.live.getAgent(a))!).toMatchObject({ idleSince: ended, load: { chat: 1, pendingOffers: 1 } });
+  });
+
   test('abandon records the wait; abandoning while offered cancels the offer and frees the agent', async () => {
     const a = await createAgent(w.db, { chatCapacity: 1 });
     const g = await createGroup(w.db, [{ agentId: a }]);

@@ -97,12 +97,13 @@ end
 
 -- The index is exact, but settings (the burst cap) can change under it: an agent
 -- who cannot take it after all leaves the index and false sends the caller on.
-local function offer(cid, agent, t, ch, cu, ow, enq)
-  local aid = agent.id
-  local f = agent_facts(aid)
+-- f, writes: the agent's facts and unwritten field changes when the caller holds them.
+local function offer(cid, aid, t, ch, cu, ow, enq, f, writes)
+  f = f or agent_facts(aid)
+  writes = writes or {}
   local voice, chat = takes(f)
   if not ((ch == 'voice' and voice) or (ch == 'chat' and chat)) then
-    reindex(aid, true, f)
+    reindex(aid, true, f, writes)
     return false
   end
   D.used = D.used + 1
@@ -114,7 +115,9 @@ local function offer(cid, agent, t, ch, cu, ow, enq)
   redis.call('HSET', K .. 'o:' .. oid, 'c', cid, 'a', aid, 'ch', ch, 't', t, 'dl', deadline, 'seq', seq)
   redis.call('ZADD', K .. 'offers', deadline, oid)
   set_rr(aid, t, seq)
-  reindex(aid, true, f, add_load(f, ch, 1, 1, nil))
+  -- Later values win in one HSET: the offer's load after the caller's changes.
+  for _, v in ipairs(add_load(f, ch, 1, 1, nil)) do table.insert(writes, v) end
+  reindex(aid, true, f, writes)
   for _, v in ipairs({oid, cid, aid, ch, t, cu, ow, enq, tostring(deadline), tostring(seq)}) do table.insert(D.out, v) end
   return true
 end
@@ -133,20 +136,16 @@ local function dispatch_queue(t, ch, head)
     local f = redis.call('HMGET', K .. 'c:' .. cid, 'cu', 'ow', 'enq', 'tr')
     local agent = best_agent(t, ch, cid, f[1] or '', num(f[4]))
     if not agent then return end
-    offer(cid, agent, t, ch, f[1] or '', f[2] or '', f[3] or '0')
+    offer(cid, agent.id, t, ch, f[1] or '', f[2] or '', f[3] or '0')
     head = nil
   end
 end
 
--- An agent may have a free slot: the queues they are available in, oldest head first.
--- ix: what the index holds for them, when the caller knows it.
-local function dispatch_agent(aid, ix)
-  ix = ix or redis.call('HGET', akey(aid), 'ix') or ''
-  local channels = {}
-  if string.sub(ix, 1, 1) == 'v' then table.insert(channels, 'voice') end
-  if string.sub(ix, 2, 2) == 'c' then table.insert(channels, 'chat') end
-  if #channels == 0 then return end
-  local queues = {}
+-- The heads of an agent's queues on the channels given, oldest first: {target, ch, score, contact}.
+local function waiting_heads(aid, voice, chat)
+  local queues, channels = {}, {}
+  if voice then table.insert(channels, 'voice') end
+  if chat then table.insert(channels, 'chat') end
   local ts = agent_targets(aid)
   for i = 1, #ts, 2 do
     for _, ch in ipairs(channels) do
@@ -155,8 +154,50 @@ local function dispatch_agent(aid, ix)
     end
   end
   table.sort(queues, function(a, b) return a[3] < b[3] end)
-  -- The first queue's head is as read; later ones may have changed meanwhile.
+  return queues
+end
+
+-- Offers the heads of these queues, oldest first. The first head is as read; later
+-- ones may have changed meanwhile.
+local function dispatch_heads(queues)
   for i, q in ipairs(queues) do dispatch_queue(q[1], q[2], i == 1 and {q[4]} or nil) end
+end
+
+-- An agent may have a free slot: the queues they are available in, oldest head first.
+-- ix: what the index holds for them, when the caller knows it.
+local function dispatch_agent(aid, ix)
+  ix = ix or redis.call('HGET', akey(aid), 'ix') or ''
+  local voice, chat = string.sub(ix, 1, 1) == 'v', string.sub(ix, 2, 2) == 'c'
+  if voice or chat then dispatch_heads(waiting_heads(aid, voice, chat)) end
+end
+
+-- After an agent's load or pending offers went down (facts f, unwritten changes
+-- writes): index them and offer them work. When contacts wait for them and nobody
+-- else could take the oldest (a busy center: whoever could would have had it), they
+-- are its only candidate, whatever the strategy: it is offered to them before they
+-- enter the index, which that offer would undo (about a third of the step's writes).
+local function freed(aid, f, writes)
+  local voice, chat = takes(f)
+  local was = f[9] or 'vc'
+  local gained = (voice and string.sub(was, 1, 1) ~= 'v') or (chat and string.sub(was, 2, 2) ~= 'c')
+  if not gained then
+    if reindex(aid, false, f, writes) == 1 then dispatch_agent(aid, f[9]) end
+    return
+  end
+  local queues = waiting_heads(aid, voice, chat)
+  local q = queues[1]
+  if q and D.used < D.budget then
+    local av = avkey(q[1], q[2])
+    local others = redis.call('HLEN', av)
+    if others == 0 or (others == 1 and redis.call('HEXISTS', av, aid) == 1) then
+      local cf = redis.call('HMGET', K .. 'c:' .. q[4], 'cu', 'ow', 'enq')
+      offer(q[4], aid, q[1], q[2], cf[1] or '', cf[2] or '', cf[3] or '0', f, writes)
+      dispatch_agent(aid, f[9])
+      return
+    end
+  end
+  reindex(aid, false, f, writes)
+  dispatch_heads(queues)
 end
 
 local function dispatched(result)

@@ -122,7 +122,7 @@ if cf[3] and cf[3] ~= '' then redis.call('ZREM', K .. 'waitov', cid) end
 if cf[1] and cf[1] ~= '' then redis.call('SET', K .. 'last:' .. cf[1], aid .. '|' .. ARGV[2], 'EX', ARGV[7]) end
 local seq = tostring(next_seq())
 -- One fewer outstanding offer: under the burst cap the agent may take the next contact.
-if reindex(aid, false, f, {'pd', f[2], 'ms', 0}) == 1 then dispatch_agent(aid, f[9]) end
+freed(aid, f, {'pd', f[2], 'ms', 0})
 return dispatched({'ok', cid, aid, ch, t, seq, cf[2]})
 `),
 
@@ -186,7 +186,7 @@ redis.call('HINCRBY', stats, 'ms', now - num(cf[6]))
 redis.call('DEL', c, c .. ':tried')
 if cf[7] and cf[7] ~= '' then redis.call('ZREM', K .. 'waitov', cid) end
 local seq = tostring(next_seq())
-if reindex(aid, false, f, writes) == 1 then dispatch_agent(aid, f[9]) end
+freed(aid, f, writes)
 return dispatched({'ok', aid, ch, t, cf[5], cf[6], seq, wu})
 `),
 
