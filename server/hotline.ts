@@ -40,16 +40,42 @@ export interface Hotline {
   close(): Promise<void>;
 }
 
+/** One step of shutdown, named for the log. */
+interface Closer {
+  step: string;
+  fn: () => Promise<void>;
+}
+
+/**
+ * How long one shutdown step may take. A step that hangs (a queue worker whose
+ * Redis connection is stuck reconnecting, say) must not keep the process from
+ * stopping: it is logged by name and shutdown goes on.
+ */
+const CLOSE_STEP_LIMIT_MS = 10_000;
+
+async function runCloser(c: Closer, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const overran = new Promise<'overran'>((resolve) => {
+    timer = setTimeout(() => resolve('overran'), CLOSE_STEP_LIMIT_MS);
+  });
+  try {
+    const r = await Promise.race([c.fn().then(() => 'done' as const), overran]);
+    if (r === 'overran') log.error({ step: c.step, limitMs: CLOSE_STEP_LIMIT_MS }, 'shutdown step did not finish in time; going on without it');
+  } catch (err) {
+    log.error({ err, step: c.step }, 'error during shutdown');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Composition root: builds every part from the config, in dependency order, and
  * returns one handle whose close() tears them down in reverse.
  */
 export async function startHotline(config: Config, log: Logger, opts: HotlineOptions = {}): Promise<Hotline> {
-  const closers: (() => Promise<void>)[] = [];
+  const closers: Closer[] = [];
   const close = async () => {
-    for (const fn of closers.splice(0).reverse()) {
-      await fn().catch((err: unknown) => log.error({ err }, 'error during shutdown'));
-    }
+    for (const c of closers.splice(0).reverse()) await runCloser(c, log);
   };
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
@@ -58,18 +84,21 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
     let embedded: EmbeddedPostgres | undefined;
     if (!config.databaseUrl) {
       embedded = await startEmbeddedPostgres(config.dataDir);
-      closers.push(() => embedded!.close());
+      closers.push({ step: 'embedded database', fn: () => embedded!.close() });
       log.warn({ dataDir: config.dataDir }, 'DATABASE_URL not set: using the embedded PGlite database under DATA_DIR');
     }
     const db = createPool(config.databaseUrl ?? embedded!.url, { embedded: Boolean(embedded), log });
-    closers.push(() => db.end());
+    closers.push({ step: 'database pool', fn: () => db.end() });
     await migrate(db, log);
 
     const redisHandle: RedisHandle = await resolveRedis({ url: config.redisUrl, dataDir: config.dataDir, log });
-    closers.push(() => redisHandle.close());
+    closers.push({ step: 'redis server', fn: () => redisHandle.close() });
     const redis = connectRedis(redisHandle.url, log);
-    closers.push(async () => {
-      await redis.quit().catch(() => redis.disconnect());
+    closers.push({
+      step: 'redis connection',
+      fn: async () => {
+        await redis.quit().catch(() => redis.disconnect());
+      },
     });
 
     await bootstrapPeople(db, config.admin, log);
@@ -80,7 +109,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
     const modules = opts.modules ?? hotlineModules();
     for (const m of modules) {
       await m.start?.(ctx);
-      if (m.stop) closers.push(() => m.stop!());
+      if (m.stop) closers.push({ step: `module ${m.name}`, fn: () => m.stop!() });
     }
     const routes = [
       ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
@@ -99,14 +128,15 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-    closers.push(
-      () =>
+    closers.push({
+      step: 'http server',
+      fn: () =>
         new Promise<void>((resolve) => {
           for (const m of modules) m.beforeClose?.();
           server.close(() => resolve());
           server.closeIdleConnections();
         }),
-    );
+    });
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     log.info({ port, host: config.host }, 'Hotline HTTP listening');

@@ -13,14 +13,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import ExcelJS from 'exceljs';
-import Redis from 'ioredis';
 import type { Principal } from '../auth/principal';
 import { can } from '../auth/principal';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
 import { ForbiddenError, InvalidStateError, NotFoundError } from '../platform/errors';
+import { JobQueue } from '../platform/job-queue';
 import { CALL_COLUMNS, CALL_FROM, searchWhere, type SearchQuery } from './store';
 
 const QUEUE = 'call-exports';
@@ -100,22 +100,11 @@ export interface CallExportsOptions {
 }
 
 export class CallExports {
-  readonly #queue: Queue<ExportJob>;
-  readonly #worker: Worker<ExportJob>;
-  readonly #connections: Redis[] = [];
+  readonly #jobs: JobQueue<ExportJob>;
 
   constructor(private readonly opts: CallExportsOptions) {
-    const connection = () => {
-      // BullMQ needs connections that retry forever rather than failing commands.
-      const c = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-      c.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'call exports redis error'));
-      this.#connections.push(c);
-      return c;
-    };
-    const prefix = `${opts.prefix}bull`;
-    this.#queue = new Queue<ExportJob>(QUEUE, { connection: connection(), prefix });
-    this.#worker = new Worker<ExportJob>(QUEUE, (job) => this.#process(job), { connection: connection(), prefix, concurrency: 1, autorun: false });
-    this.#worker.on('failed', (job, err) => {
+    this.#jobs = new JobQueue<ExportJob>({ name: QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, log: opts.log, concurrency: 1, process: (job) => this.#process(job) });
+    this.#jobs.worker.on('failed', (job, err) => {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
       opts.log.warn({ exportId: job.data.exportId, attempt: job.attemptsMade, final, err: err.message }, 'call export failed');
@@ -124,20 +113,16 @@ export class CallExports {
         .query("UPDATE call_exports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1", [job.data.exportId, err.message.slice(0, 1000)])
         .catch((e: unknown) => opts.log.error({ err: e, exportId: job.data.exportId }, 'could not mark the export failed'));
     });
-    this.#worker.on('error', (err) => opts.log.warn({ err: err.message }, 'call exports worker error'));
-    this.#queue.on('error', (err) => opts.log.warn({ err: err.message }, 'call exports queue error'));
   }
 
   async start(): Promise<void> {
-    void this.#worker.run().catch((err: unknown) => this.opts.log.error({ err }, 'call exports worker stopped'));
+    this.#jobs.run();
     const { rows } = await this.opts.db.query<{ id: string }>("SELECT id FROM call_exports WHERE status IN ('queued', 'running') ORDER BY created_at");
     for (const r of rows) await this.#enqueue(r.id);
   }
 
-  async close(): Promise<void> {
-    await this.#worker.close();
-    await this.#queue.close();
-    for (const c of this.#connections) c.disconnect();
+  close(): Promise<void> {
+    return this.#jobs.close();
   }
 
   /** Records the request and queues the job; resolves with the export id once it is queued. */
@@ -174,7 +159,7 @@ export class CallExports {
   }
 
   async #enqueue(id: string): Promise<void> {
-    await this.#queue.add('export', { exportId: id }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 });
+    await this.#jobs.queue.add('export', { exportId: id }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 });
   }
 
   async #process(job: Job<ExportJob>): Promise<void> {

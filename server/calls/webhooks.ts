@@ -5,9 +5,9 @@
  * exponential backoff. The receiver verifies with the same secret.
  */
 import crypto from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
-import Redis from 'ioredis';
+import type { Job } from 'bullmq';
 import type { Logger } from '../logging/logger';
+import { JobQueue } from '../platform/job-queue';
 import type { CallEvent } from './events';
 
 const QUEUE = 'call-webhooks';
@@ -17,28 +17,17 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 }
 
 export class WebhookSender {
-  readonly #queue: Queue<CallEvent>;
-  readonly #worker: Worker<CallEvent>;
-  readonly #connections: Redis[] = [];
+  readonly #jobs: JobQueue<CallEvent>;
 
   constructor(private readonly opts: { url: string; secret: string; redisUrl: string; prefix: string; log: Logger; timeoutMs?: number }) {
-    const connection = () => {
-      const c = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-      c.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'webhook queue redis error'));
-      this.#connections.push(c);
-      return c;
-    };
-    const prefix = `${opts.prefix}bull`;
-    this.#queue = new Queue<CallEvent>(QUEUE, { connection: connection(), prefix });
-    this.#worker = new Worker<CallEvent>(QUEUE, (job) => this.#deliver(job), { connection: connection(), prefix, concurrency: 4, autorun: false });
-    this.#worker.on('failed', (job, err) => opts.log.warn({ type: job?.data.type, attempt: job?.attemptsMade, err: err.message }, 'webhook delivery failed'));
-    this.#worker.on('error', (err) => opts.log.warn({ err: err.message }, 'webhook worker error'));
-    void this.#worker.run().catch((err: unknown) => opts.log.error({ err }, 'webhook worker stopped'));
+    this.#jobs = new JobQueue<CallEvent>({ name: QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, log: opts.log, concurrency: 4, process: (job) => this.#deliver(job) });
+    this.#jobs.worker.on('failed', (job, err) => opts.log.warn({ type: job?.data.type, attempt: job?.attemptsMade, err: err.message }, 'webhook delivery failed'));
+    this.#jobs.run();
   }
 
   /** Fire and forget: queuing failures are logged. */
   send(event: CallEvent): void {
-    this.#queue.add(event.type, event, { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 }).catch((err: unknown) => this.opts.log.warn({ err }, 'queuing a webhook failed'));
+    this.#jobs.queue.add(event.type, event, { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 }).catch((err: unknown) => this.opts.log.warn({ err }, 'queuing a webhook failed'));
   }
 
   async #deliver(job: Job<CallEvent>): Promise<void> {
@@ -53,9 +42,7 @@ export class WebhookSender {
     if (!res.ok) throw new Error(`webhook answered ${res.status}`);
   }
 
-  async close(): Promise<void> {
-    await this.#worker.close();
-    await this.#queue.close();
-    for (const c of this.#connections) c.disconnect();
+  close(): Promise<void> {
+    return this.#jobs.close();
   }
 }

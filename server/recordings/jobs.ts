@@ -1,9 +1,9 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { Queue, Worker, type Job } from 'bullmq';
-import Redis from 'ioredis';
+import type { Job } from 'bullmq';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
+import { JobQueue } from '../platform/job-queue';
 import type { MediaTools } from '../platform/media-tools';
 import { getRecording, markFailed, markProcessing, markReady, unfinishedRecordingIds } from './store';
 import { transcodeRecording } from './transcode';
@@ -34,22 +34,11 @@ export interface RecordingJobsOptions {
  * whatever is unfinished.
  */
 export class RecordingJobs {
-  readonly #queue: Queue<RecordingJob>;
-  readonly #worker: Worker<RecordingJob>;
-  readonly #connections: Redis[] = [];
+  readonly #jobs: JobQueue<RecordingJob>;
 
   constructor(private readonly opts: RecordingJobsOptions) {
-    // BullMQ needs connections that retry forever rather than failing commands.
-    const connection = () => {
-      const c = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-      c.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'recordings queue redis error'));
-      this.#connections.push(c);
-      return c;
-    };
-    const prefix = `${opts.prefix}bull`;
-    this.#queue = new Queue<RecordingJob>(QUEUE, { connection: connection(), prefix });
-    this.#worker = new Worker<RecordingJob>(QUEUE, (job) => this.#process(job), { connection: connection(), prefix, concurrency: opts.concurrency ?? 2, autorun: false });
-    this.#worker.on('failed', (job, err) => {
+    this.#jobs = new JobQueue<RecordingJob>({ name: QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, log: opts.log, concurrency: opts.concurrency ?? 2, process: (job) => this.#process(job) });
+    this.#jobs.worker.on('failed', (job, err) => {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);
       opts.log.warn({ recordingId: job.data.recordingId, attempt: job.attemptsMade, final, err: err.message }, 'recording job failed');
@@ -57,22 +46,19 @@ export class RecordingJobs {
         .then(() => final && opts.onSettled?.(job.data.recordingId, 'failed'))
         .catch((e: unknown) => opts.log.error({ err: e, recordingId: job.data.recordingId }, 'could not mark recording failed'));
     });
-    this.#worker.on('error', (err) => opts.log.warn({ err: err.message }, 'recordings worker error'));
   }
 
   async start(): Promise<void> {
-    void this.#worker.run().catch((err: unknown) => this.opts.log.error({ err }, 'recordings worker stopped'));
+    this.#jobs.run();
     for (const id of await unfinishedRecordingIds(this.opts.db)) await this.enqueue(id);
   }
 
   async enqueue(recordingId: string): Promise<void> {
-    await this.#queue.add('transcode', { recordingId }, { jobId: recordingId, attempts: ATTEMPTS, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 });
+    await this.#jobs.queue.add('transcode', { recordingId }, { jobId: recordingId, attempts: ATTEMPTS, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 });
   }
 
-  async close(): Promise<void> {
-    await this.#worker.close();
-    await this.#queue.close();
-    for (const c of this.#connections) c.disconnect();
+  close(): Promise<void> {
+    return this.#jobs.close();
   }
 
   async #process(job: Job<RecordingJob>): Promise<void> {
