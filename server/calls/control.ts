@@ -181,8 +181,8 @@ export class CallControl {
 
   constructor(private readonly opts: CallControlOptions) {
     this.#timeoutMs = opts.timeoutMs ?? 5_000;
-    this.#cmd = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    this.#sub = new Redis(opts.redisUrl, { lazyConnect: true });
+    this.#cmd = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName: 'hotline-call-control' });
+    this.#sub = new Redis(opts.redisUrl, { lazyConnect: true, connectionName: 'hotline-call-control-sub' });
     for (const c of [this.#cmd, this.#sub]) c.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'call control redis error'));
   }
 

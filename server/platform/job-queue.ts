@@ -37,7 +37,7 @@ export class JobQueue<T> {
   constructor(opts: JobQueueOptions<T>) {
     this.#log = opts.log;
     const connection = () => {
-      const c = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+      const c = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, connectionName: `hotline-jobs-${opts.name}` });
       c.on('error', (err: Error) => opts.log.warn({ err: err.message, queue: opts.name }, 'job queue redis error'));
       this.#connections.push(c);
       return c;
