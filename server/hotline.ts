@@ -22,6 +22,7 @@ import type { HotlineModule, ModuleContext } from './module';
 import { hotlineModules } from './modules';
 import { FREESWITCH_HEALTH } from './telephony/module';
 import { connectRedis, resolveRedis, type Redis, type RedisHandle } from './platform/redis';
+import { settledWithin } from './platform/settled-within';
 
 export const VERSION = '0.1.0';
 
@@ -54,18 +55,8 @@ interface Closer {
 const CLOSE_STEP_LIMIT_MS = 10_000;
 
 async function runCloser(c: Closer, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const overran = new Promise<'overran'>((resolve) => {
-    timer = setTimeout(() => resolve('overran'), CLOSE_STEP_LIMIT_MS);
-  });
-  try {
-    const r = await Promise.race([c.fn().then(() => 'done' as const), overran]);
-    if (r === 'overran') log.error({ step: c.step, limitMs: CLOSE_STEP_LIMIT_MS }, 'shutdown step did not finish in time; going on without it');
-  } catch (err) {
-    log.error({ err, step: c.step }, 'error during shutdown');
-  } finally {
-    clearTimeout(timer);
-  }
+  const done = c.fn().catch((err: unknown) => log.error({ err, step: c.step }, 'error during shutdown'));
+  if (!(await settledWithin(done, CLOSE_STEP_LIMIT_MS))) log.error({ step: c.step, limitMs: CLOSE_STEP_LIMIT_MS }, 'shutdown step did not finish in time; going on without it');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
+import { settledWithin } from './settled-within';
 
 export interface JobQueueOptions<T> {
   /** The BullMQ queue name; also names the log lines ("<name> worker error"). */
@@ -56,7 +57,7 @@ export class JobQueue<T> {
 
   async close(): Promise<void> {
     await this.worker.pause(true);
-    await settledWithin([...this.#running], FINISH_RUNNING_MS);
+    await settledWithin(Promise.allSettled([...this.#running]), FINISH_RUNNING_MS);
     await this.worker.close(true);
     await this.queue.close();
     for (const c of this.#connections) c.disconnect();
@@ -66,13 +67,4 @@ export class JobQueue<T> {
     this.#running.add(p);
     return p.finally(() => this.#running.delete(p));
   }
-}
-
-async function settledWithin(ps: Promise<unknown>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.allSettled(ps), bound]);
-  clearTimeout(timer);
 }
