@@ -5,6 +5,7 @@
 import { findBlocking } from '../blacklist/store';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
+import { settledWithin } from '../platform/settled-within';
 import type { OutboundSession } from '../telephony';
 import { EslCallChannel } from './adapters/esl-channel';
 import { createCall, finishCall, PgTrailSink } from './adapters/pg';
@@ -103,8 +104,6 @@ export class IvrCallHandler {
     this.#stopping = true;
     const running = [...this.#active.values()];
     await Promise.all(running.map((r) => r.channel.hangup('SYSTEM_SHUTDOWN').catch(() => undefined)));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(running.map((r) => r.done)), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await settledWithin(Promise.allSettled(running.map((r) => r.done)), graceMs);
   }
 }

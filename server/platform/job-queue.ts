@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger';
 import { settledWithin } from './settled-within';
 
 export interface JobQueueOptions<T> {
-  /** The BullMQ queue name; also names the log lines ("<name> worker error"). */
+  /** The BullMQ queue name; also the `queue` field of its log lines and part of its connections' names. */
   name: string;
   redisUrl: string;
   /** Key prefix (config.redisPrefix); the queue's keys go under "<prefix>bull". */
