@@ -126,6 +126,7 @@ export class CallSession {
   #members = new Map<string, number>();
   #recorder: CallRecorder;
   #closing: Promise<void> | undefined;
+  #recordingFinished: Promise<void> | undefined;
   #priority: number;
   #groupId: string;
   #offers = 0;
@@ -258,7 +259,9 @@ export class CallSession {
           `hotline_queue=${this.#groupId}`,
           `sip_h_X-Hotline-Call-Id=${this.callId}`,
         ];
-        const dial = `{call_timeout=${intent.timeoutSec},hangup_after_bridge=false,continue_on_fail=true,transfer_ringback=${this.deps.holdMusic}}[${vars.join(',')}]${l.dial}`;
+        // continue_on_fail & co. are the caller's own variables (see bridgeCallerVariables); `{}` would give them to the agent leg.
+        await s.api(commands.buildUuidSetvarMulti(s.uuid, commands.bridgeCallerVariables(this.deps.holdMusic)));
+        const dial = `{originate_timeout=${intent.timeoutSec}}[${vars.join(',')}]${l.dial}`;
         const r = await s.execute('bridge', dial, { timeoutMs: LONG_MS });
         if (!l.answered) (l as { cause?: string }).cause = header(r.event, 'variable_originate_disposition') ?? header(r.event, 'variable_DIALSTATUS') ?? 'UNKNOWN';
         return;
@@ -767,7 +770,13 @@ export class CallSession {
     await this.#endRoom();
   }
 
-  async #finishRecording(): Promise<void> {
+  /** Once per call, whoever asks first (the agent leaving, or close()): one recording row per call. */
+  #finishRecording(): Promise<void> {
+    this.#recordingFinished ??= this.#registerRecording();
+    return this.#recordingFinished;
+  }
+
+  async #registerRecording(): Promise<void> {
     const file = await this.#recorder.stop();
     if (!file) return;
     try {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { UnavailableError } from './errors';
 
 /** Paths of the external media tools, from config (FFMPEG_PATH, ESPEAK_PATH). */
@@ -30,9 +31,17 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * kills it; stderr kept (bounded) for the error message; a clear error when the
  * tool is not installed, naming the Debian package.
  */
-export function runTool(cmd: string, args: string[], opts: { pkg: string; stdin?: string; captureStdout?: boolean; timeoutMs?: number }): Promise<ToolResult> {
+export function runTool(cmd: string, args: string[], opts: { pkg: string; stdin?: string; captureStdout?: boolean; timeoutMs?: number; niceness?: number }): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', opts.captureStdout ? 'pipe' : 'ignore', 'pipe'] });
+    // Background work (transcoding) yields the CPU to calls: a niceness of 19 runs only on idle cycles.
+    if (opts.niceness && child.pid) {
+      try {
+        os.setPriority(child.pid, opts.niceness);
+      } catch {
+        // the child already exited; its close event reports the outcome
+      }
+    }
     let stderr = '';
     const out: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);

@@ -22,6 +22,7 @@ export interface RecordingJobsOptions {
   mediaDir: string;
   tools: MediaTools;
   log: Logger;
+  /** Transcodes at once in this process (default 1: a 2-core switch host keeps its CPU for calls). */
   concurrency?: number;
   /** Called after a recording is ready or has finally failed (for live events). */
   onSettled?: (recordingId: string, status: 'ready' | 'failed') => void;
@@ -37,7 +38,7 @@ export class RecordingJobs {
   readonly #jobs: JobQueue<RecordingJob>;
 
   constructor(private readonly opts: RecordingJobsOptions) {
-    this.#jobs = new JobQueue<RecordingJob>({ name: QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, log: opts.log, concurrency: opts.concurrency ?? 2, process: (job) => this.#process(job) });
+    this.#jobs = new JobQueue<RecordingJob>({ name: QUEUE, redisUrl: opts.redisUrl, prefix: opts.prefix, log: opts.log, concurrency: opts.concurrency ?? 1, process: (job) => this.#process(job) });
     this.#jobs.worker.on('failed', (job, err) => {
       if (!job) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1);

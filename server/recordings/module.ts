@@ -22,8 +22,8 @@ export function recordingsModule(): HotlineModule {
       await jobs.start();
       const service: RecordingService = {
         register: async (r) => {
-          const rec = await insertRecording(ctx.db, r);
-          await jobs!.enqueue(rec.id);
+          const { created, ...rec } = await insertRecording(ctx.db, r);
+          if (created) await jobs!.enqueue(rec.id);
           return rec;
         },
       };

@@ -35,8 +35,17 @@ export interface RecordingFiles {
 const COLUMNS = `id, call_id AS "callId", agent_ids AS "agentIds", status, mime_type AS "mimeType", channels,
   duration_ms AS "durationMs", size_bytes AS "sizeBytes", peaks, error, created_at AS "createdAt", ready_at AS "readyAt"`;
 
-export async function insertRecording(q: Queryable, r: { callId: string; agentIds: string[]; rawPath: string }): Promise<Recording> {
-  const { rows } = await q.query<Recording>(`INSERT INTO recordings (call_id, agent_ids, raw_path) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [r.callId, r.agentIds, r.rawPath]);
+/**
+ * Registers a raw recording; idempotent per file: registering the same file again returns
+ * the existing row (with any new agents added) and `created: false`.
+ */
+export async function insertRecording(q: Queryable, r: { callId: string; agentIds: string[]; rawPath: string }): Promise<Recording & { created: boolean }> {
+  const { rows } = await q.query<Recording & { created: boolean }>(
+    `INSERT INTO recordings (call_id, agent_ids, raw_path) VALUES ($1, $2, $3)
+     ON CONFLICT (raw_path) DO UPDATE SET agent_ids = ARRAY(SELECT DISTINCT unnest(recordings.agent_ids || EXCLUDED.agent_ids))
+     RETURNING ${COLUMNS}, (xmax = 0) AS created`,
+    [r.callId, r.agentIds, r.rawPath],
+  );
   return rows[0]!;
 }
 

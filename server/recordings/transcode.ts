@@ -5,6 +5,8 @@ import { computePeaks } from './peaks';
 export const PEAK_BUCKETS = 800;
 /** Peaks and duration are read from an 8 kHz mono decode: plenty for a waveform, cheap to hold. */
 const ANALYSIS_RATE = 8000;
+/** Transcoding never competes with live calls for the CPU. */
+const BACKGROUND_NICENESS = 19;
 
 export interface TranscodeResult {
   durationMs: number;
@@ -22,9 +24,9 @@ export interface TranscodeResult {
 export async function transcodeRecording(tools: MediaTools, input: string, output: string): Promise<TranscodeResult> {
   if (!fs.existsSync(input)) throw new ToolError(tools.ffmpeg, `recording file is missing: ${input}`);
   const channels = wavChannels(input);
-  const enc = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', input, '-vn', '-c:a', 'libmp3lame', '-q:a', '5', '-ac', String(channels), '-f', 'mp3', output], { pkg: 'ffmpeg', timeoutMs: 300_000 });
+  const enc = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', input, '-vn', '-c:a', 'libmp3lame', '-q:a', '5', '-ac', String(channels), '-f', 'mp3', output], { pkg: 'ffmpeg', timeoutMs: 300_000, niceness: BACKGROUND_NICENESS });
   if (enc.code !== 0) throw new ToolError(tools.ffmpeg, `ffmpeg could not convert the recording: ${lastLine(enc.stderr)}`);
-  const dec = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', input, '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-f', 's16le', '-'], { pkg: 'ffmpeg', captureStdout: true, timeoutMs: 300_000 });
+  const dec = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', input, '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-f', 's16le', '-'], { pkg: 'ffmpeg', captureStdout: true, timeoutMs: 300_000, niceness: BACKGROUND_NICENESS });
   if (dec.code !== 0) throw new ToolError(tools.ffmpeg, `ffmpeg could not decode the recording: ${lastLine(dec.stderr)}`);
   return {
     durationMs: Math.round((dec.stdout.length / 2 / ANALYSIS_RATE) * 1000),

@@ -129,6 +129,9 @@ describe('calls end to end on the simulator', () => {
     expect(rec).toMatchObject({ status: 'ready', mime_type: 'audio/mpeg', channels: 2 });
     expect(fs.existsSync(rec.file_path)).toBe(true);
     expect(row.recording_id).toEqual(expect.any(String));
+    // One recording per call: the agent leaving and the session closing both finish it, once.
+    await s.finished;
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE call_id = $1', [callId])).rows[0]!.n).toBe(1);
     const events = (await db.query<{ type: string }>('SELECT type FROM call_events WHERE call_id = $1 ORDER BY id', [callId])).rows.map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['queued', 'offered', 'answered', 'held', 'resumed', 'transferred', 'consult', 'conference', 'survey_sent', 'ended', 'contact_completed']));
     // Alice took the ACD offer; her contact completed with the transfer and she wrapped up (0.1 s, ended by the sweeper).

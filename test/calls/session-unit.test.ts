@@ -26,6 +26,12 @@ class FakeCaller extends EventEmitter {
   strayBreaks = 0;
   queued: { app: string; arg?: string; resolve: (r: unknown) => void }[] = [];
   running: { app: string; arg?: string; resolve: (r: unknown) => void } | undefined;
+  /** api on the caller's own socket (the bridge's caller variables): answered at once. */
+  readonly apis: string[] = [];
+  api(cmd: string): Promise<unknown> {
+    this.apis.push(cmd);
+    return Promise.resolve({ body: '+OK' });
+  }
   execute(app: string, arg?: string): Promise<unknown> {
     return new Promise((resolve) => this.queued.push({ app, arg, resolve }));
   }

@@ -58,6 +58,16 @@ describe('recordings', () => {
     expect(probe).toBe('mp3,2');
   });
 
+  test('registering the same file twice keeps one recording and one transcode', async () => {
+    const raw = stereoWav('call-twice.wav', 1);
+    const first = await service.register({ callId: 'call-twice', agentIds: [agentId], rawPath: raw });
+    const second = await service.register({ callId: 'call-twice', agentIds: [agentId], rawPath: raw });
+    expect(second.id).toBe(first.id);
+    await until(() => admin.get(`/api/recordings/${first.id}`), (r) => r.body.status === 'ready' || r.body.status === 'failed');
+    const rows = (await world.hotline.db.query<{ attempts: number }>('SELECT attempts FROM recordings WHERE call_id = $1', ['call-twice'])).rows;
+    expect(rows).toEqual([{ attempts: 1 }]);
+  });
+
   test('streaming: byte ranges, own calls only for agents, every play logged', async () => {
     const rec = await service.register({ callId: 'call-2', agentIds: [agentId], rawPath: stereoWav('call-2.wav', 2) });
     await until(() => admin.get(`/api/recordings/${rec.id}`), (r) => r.body.status === 'ready');

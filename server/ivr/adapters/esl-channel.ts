@@ -7,7 +7,10 @@
  * CallerHangupError; anything else FreeSWITCH refuses becomes NonFatalNodeError, so the
  * node takes its failure exit.
  */
-import { ChannelHangupError, EslConnectionError, SessionState, type OutboundSession } from '../../telephony';
+import { ChannelHangupError, commands, EslConnectionError, SessionState, type OutboundSession } from '../../telephony';
+
+/** What a caller hears while the transfer target rings (FreeSWITCH's us-ring). */
+const RINGBACK = 'tone_stream://%(2000,4000,440,480)';
 import { header } from '../../telephony/wire';
 import { CallerHangupError, NonFatalNodeError } from '../engine/errors';
 import type { BridgeResult, CallChannel, DigitRequest, DigitResult, RecordRequest, RecordResult } from '../engine/ports';
@@ -84,7 +87,11 @@ export class EslCallChannel implements CallChannel {
   }
 
   async bridge(dialString: string, opts: { timeoutSec: number }): Promise<BridgeResult> {
-    const r = await this.#exec('bridge', `{call_timeout=${opts.timeoutSec},hangup_after_bridge=false}${dialString}`);
+    // The caller's own variables decide what a failed or ended bridge does to the caller (not `{}`: those go to the far leg).
+    await this.session.api(commands.buildUuidSetvarMulti(this.session.uuid, commands.bridgeCallerVariables(RINGBACK))).catch((err: unknown) => {
+      throw toEngineError(err);
+    });
+    const r = await this.#exec('bridge', `{originate_timeout=${opts.timeoutSec}}${dialString}`);
     const disposition = header(r.event, 'variable_originate_disposition') ?? header(r.event, 'variable_DIALSTATUS') ?? '';
     if (disposition === 'SUCCESS' || disposition === 'ANSWER' || header(r.event, 'variable_bridge_hangup_cause') !== undefined) return { outcome: 'connected' };
     return { outcome: 'failed', cause: disposition || r.response || 'UNKNOWN' };

@@ -206,6 +206,31 @@ export function buildUuidSetvar(uuid: string, name: string, value?: string): str
   return `uuid_setvar ${uuid} ${name} ${value}`;
 }
 
+/** `uuid_setvar_multi <uuid> k=v;k2=v2`: several variables in one command (values without `;`). */
+export function buildUuidSetvarMulti(uuid: string, vars: ChannelVariables): string {
+  assertUuid('uuid', uuid);
+  const parts = Object.entries(vars).map(([k, v]) => {
+    if (!VAR_NAME.test(k)) throw invalid(`variables.${k}`, 'invalid channel variable name');
+    const text = String(v);
+    noControl(`variables.${k}`, text);
+    if (/[;\s]/.test(text)) throw invalid(`variables.${k}`, 'must not contain ; or spaces');
+    return `${k}=${text}`;
+  });
+  if (!parts.length) throw invalid('variables', 'at least one variable');
+  return `uuid_setvar_multi ${uuid} ${parts.join(';')}`;
+}
+
+/**
+ * What the `bridge` application reads from the caller's own (A-leg) channel, not from the
+ * dial string's `{}` (those go to the B-legs): mod_dptools' audio_bridge_function reads
+ * `continue_on_fail` from the caller, and without it any failure but NO_ANSWER hangs the
+ * caller up (a phone answering 486/503 would drop the caller); `hangup_after_bridge` and
+ * `transfer_ringback` are the caller's too.
+ */
+export function bridgeCallerVariables(ringback: string): ChannelVariables {
+  return { continue_on_fail: 'true', hangup_after_bridge: 'false', transfer_ringback: ringback };
+}
+
 export function buildUuidGetvar(uuid: string, name: string): string {
   assertUuid('uuid', uuid);
   if (!VAR_NAME.test(name)) throw invalid('name', 'invalid channel variable name');

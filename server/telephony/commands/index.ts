@@ -16,10 +16,12 @@ import {
   buildUuidKill,
   buildUuidRecord,
   buildUuidSetvar,
+  buildUuidSetvarMulti,
   buildUuidTransfer,
   buildUuidTransferInline,
   SHOW_CHANNELS_JSON,
   SOFIA_STATUS,
+  type ChannelVariables,
   type ConferenceAction,
   type HoldAction,
   type OriginateApp,
@@ -88,6 +90,10 @@ export async function uuidBroadcast(target: EslCommandTarget, uuid: string, path
 
 export async function uuidSetvar(target: EslCommandTarget, uuid: string, name: string, value?: string): Promise<void> {
   await target.api(buildUuidSetvar(uuid, name, value));
+}
+
+export async function uuidSetvarMulti(target: EslCommandTarget, uuid: string, vars: ChannelVariables): Promise<void> {
+  await target.api(buildUuidSetvarMulti(uuid, vars));
 }
 
 /** The variable's value, or undefined when unset (FreeSWITCH says `_undef_`). No trailing newline is sent. */
