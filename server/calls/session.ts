@@ -110,6 +110,13 @@ const RING_SEC = 30;
 const JOIN_TONE = 'tone_stream://%(300,0,880)';
 const LEAVE_TONE = 'tone_stream://%(300,0,440)';
 
+/** How an agent leg that never answered ended: the phone said no, nobody picked up, or it could not ring at all. */
+export function ringOutcome(cause: string): 'rejected' | 'ring_timeout' | 'failed' {
+  if (cause === 'CALL_REJECTED' || cause === 'USER_BUSY') return 'rejected';
+  if (cause === 'NO_ANSWER' || cause === 'NO_USER_RESPONSE' || cause === 'ORIGINATOR_CANCEL' || cause === 'ALLOTTED_TIMEOUT') return 'ring_timeout';
+  return 'failed';
+}
+
 export class CallSession {
   #state = CallState.Queued;
   #intent: Intent = { kind: 'wait' };
@@ -286,7 +293,7 @@ export class CallSession {
         return;
       }
       const cause = (l as { cause?: string }).cause ?? 'UNKNOWN';
-      await this.deps.records.legEnded(l.uuid, cause === 'CALL_REJECTED' || cause === 'USER_BUSY' ? 'rejected' : 'ring_timeout', cause);
+      await this.deps.records.legEnded(l.uuid, ringOutcome(cause), cause);
       this.deps.bus.emit('call.ringing', this.callId, [l.agentId], { state: 'failed', cause, legUuid: l.uuid });
       if (l.offerId) await this.deps.acd.reject(l.offerId).catch((err: unknown) => this.#ignoreGone(err));
       if (l.offerId || !this.#everAnswered) {

@@ -183,6 +183,30 @@ describe('calls end to end on the simulator', () => {
     await calls.idle();
   }, 90_000);
 
+  test.each([
+    ['fails (503)', { mode: 'reject', cause: 'NORMAL_TEMPORARY_FAILURE' }, 'failed'],
+    ['rejects (603)', { mode: 'reject', cause: 'CALL_REJECTED' }, 'rejected'],
+    ['is busy (486)', { mode: 'busy' }, 'rejected'],
+  ] as const)('an agent phone that %s never drops the caller: the next agent rings', async (_what, behaviour, outcome) => {
+    sim.setEndpointBehaviour(agents[0]!.sip, behaviour);
+    await acd.setPresence(agents[0]!.id, { state: 'ready' });
+    const caller = await sim.placeCall({ from: '13800000013', to: number });
+    const s = await sessionOf(caller);
+    await waitFor(async () => (await db.query("SELECT 1 FROM call_legs WHERE call_id = $1 AND outcome IS NOT NULL", [s.callId])).rows[0], 'the first agent leg failed', 15_000);
+    expect(caller.ended).toBe(false);
+    await acd.setPresence(agents[1]!.id, { state: 'ready' });
+    await waitFor(() => (s.state === CallState.Talking && s.currentAgentId === agents[1]!.id ? true : undefined), 'the next agent answers', 30_000);
+    expect(caller.ended).toBe(false);
+    await s.hangup(agents[1]!.id);
+    expect(await ended(s.callId)).toMatchObject({ disposition: 'answered', agent_id: agents[1]!.id });
+    const legs = (await db.query('SELECT agent_id, outcome FROM call_legs WHERE call_id = $1 ORDER BY created_at', [s.callId])).rows;
+    expect(legs[0]).toEqual({ agent_id: agents[0]!.id, outcome });
+    await acd.setPresence(agents[0]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    await acd.setPresence(agents[1]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    sim.setEndpointBehaviour(agents[0]!.sip, { mode: 'answer', afterMs: 200 });
+    await calls.idle();
+  }, 60_000);
+
   test('blind transfer to an IVR node: the agent leaves and the flow continues at that node', async () => {
     await acd.setPresence(agents[2]!.id, { state: 'ready' });
     const caller = await sim.placeCall({ from: '13800000005', to: number });

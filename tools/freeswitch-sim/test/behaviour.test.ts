@@ -213,6 +213,44 @@ describe('a call through the project dialplan and an outbound socket', () => {
     expect(notices[0]?.headers.get('Linger-Time')).toBe('5');
   });
 
+  it('a failed bridge: continue_on_fail counts only on the caller, {} gives it to the far leg (audio_bridge_function)', async () => {
+    const ob = await outboundServer();
+    const s = await start({ hotline_socket: `127.0.0.1:${ob.port}` });
+    s.registerEndpoint('busy1', { mode: 'reject', cause: 'NORMAL_TEMPORARY_FAILURE' });
+    s.registerEndpoint('quiet1', { mode: 'no_answer' });
+    const connected = async () => {
+      const call = await s.placeCall({ from: '100', to: '4900' });
+      const o = await ob.next();
+      o.cmd('connect');
+      await o.reply();
+      o.cmd('myevents');
+      await o.reply();
+      await execute(o, 'answer');
+      return { call, o };
+    };
+    // 1. {continue_on_fail=true} in the dial string is the B-leg's: the 503 hangs the caller up
+    const one = await connected();
+    const failed = await execute(one.o, 'bridge', '{continue_on_fail=true}user/busy1');
+    expect(hv(failed, 'variable_originate_disposition')).toBe('NORMAL_TEMPORARY_FAILURE');
+    expect(await one.call.waitForEnd()).toBe('NORMAL_TEMPORARY_FAILURE');
+    // 2. set on the caller, the caller survives and the socket goes on
+    const two = await connected();
+    two.o.cmd(`api uuid_setvar_multi ${two.call.uuid} continue_on_fail=true;hangup_after_bridge=false`);
+    await two.o.reply();
+    await execute(two.o, 'bridge', 'user/busy1');
+    expect(two.call.ended).toBe(false);
+    // 3. without any variable, NO_ANSWER is always a reason to continue
+    const three = await connected();
+    await execute(three.o, 'bridge', '{originate_timeout=1}user/quiet1');
+    expect(three.call.ended).toBe(false);
+    // 4. a list: only the causes it names continue
+    three.o.cmd(`api uuid_setvar ${three.call.uuid} continue_on_fail USER_BUSY,NO_ANSWER`);
+    await three.o.reply();
+    await execute(three.o, 'bridge', 'user/busy1');
+    expect(await three.call.waitForEnd()).toBe('NORMAL_TEMPORARY_FAILURE');
+    await two.call.hangup();
+  });
+
   it('a refused outbound socket: the socket app fails and the call is hung up', async () => {
     const s = await start({ hotline_socket: '127.0.0.1:1' });
     const call = await s.placeCall({ from: '100', to: '4900' });
