@@ -73,7 +73,7 @@ export function callsModule(): HotlineModule {
       const bus = new CallEventBus({ publish: (topics, event) => hub.publish(topics, event), webhook: webhooks ? (e) => webhooks!.send(e) : undefined }, log);
       const records = new CallRecords(ctx.db);
       const prompts = new PromptLibrary(ctx.db, ctx.config.mediaDir, ctx.config.tools, log);
-      const agentDial = (agentId: string) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial);
+      const agentDial = (agentId: string) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial, ctx.config.sip.domain);
       const isBlocked = async (number: string) => Boolean(await blacklist.blocking('voice', number));
       control = new CallControl({ redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, instanceId: acd.instanceId, local: { get: (id) => sessions?.get(id) }, log });
       await control.start();

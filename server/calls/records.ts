@@ -201,10 +201,11 @@ export async function groupIdByName(q: Queryable, name: string): Promise<string 
 }
 
 /** How to reach an agent's phone: the registered softphone, or their external number through the gateway. */
-export async function agentDialTarget(q: Queryable, agentId: string, gatewayDial: string): Promise<string | undefined> {
+export async function agentDialTarget(q: Queryable, agentId: string, gatewayDial: string, sipDomain: string): Promise<string | undefined> {
   const { rows } = await q.query<{ sip: string; mode: string; ext: string | null }>('SELECT sip_username AS sip, mode, external_number AS ext FROM agent_endpoints WHERE user_id = $1', [agentId]);
   const e = rows[0];
   if (!e) return undefined;
   if (e.mode === 'external' && e.ext) return gatewayDial.replace('{number}', e.ext);
-  return `user/${e.sip}`;
+  // With the domain: a bare user/NAME is looked up in FreeSWITCH's own default domain, where Hotline's agents are not.
+  return `user/${e.sip}@${sipDomain}`;
 }

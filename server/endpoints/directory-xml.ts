@@ -22,8 +22,8 @@ export function directoryUserXml(e: { domain: string; sipUsername: string; sipPa
     '  <section name="directory">',
     `    <domain name="${attr(e.domain)}">`,
     '      <params>',
-    '        <param name="dial-string" value="{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})},${verto_contact(${dialed_user}@${dialed_domain})}"/>',
-    '        <param name="jsonrpc-allowed-methods" value="verto"/>',
+    // Only sofia: without mod_verto (left out of the image) ${verto_contact()} expands to an error string that would be dialled.
+    '        <param name="dial-string" value="{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}"/>',
     '      </params>',
     `      <user id="${attr(e.sipUsername)}">`,
     '        <params>',

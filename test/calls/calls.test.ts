@@ -118,6 +118,9 @@ describe('calls end to end on the simulator', () => {
       ['consult', agents[2]!.id, expect.any(String)],
     ]);
     expect(legs.every((l) => l.answered_at)).toBe(true);
+    // Agents are dialled in Hotline's SIP domain, not FreeSWITCH's default one.
+    const dials = (await db.query<{ dial: string }>("SELECT dial FROM call_legs WHERE call_id = $1 AND kind = 'agent'", [callId])).rows;
+    expect(dials.map((d) => d.dial)).toEqual([`user/${agents[0]!.sip}@${world.config.sip.domain}`, `user/${agents[1]!.sip}@${world.config.sip.domain}`]);
     const survey = (await db.query('SELECT level1_label, agent_id FROM survey_results WHERE call_id = $1', [callId])).rows[0];
     expect(survey).toEqual({ level1_label: '满意', agent_id: expect.any(String) });
 

@@ -46,6 +46,9 @@ describe('agent endpoints and the FreeSWITCH directory', () => {
     expect(xml).toContain(`<variable name="hotline_agent_id" value="${agentId}"/>`);
     expect(xml).toContain('value="Sip &lt;Agent&gt;"');
     expect(xml).not.toContain(sip.body.sipPassword);
+    // The dial string names only what a FreeSWITCH without mod_verto can expand.
+    expect(xml).toContain('${sofia_contact(*/${dialed_user}@${dialed_domain})}"');
+    expect(xml).not.toContain('verto');
   });
 
   test('wrong or missing credentials, unknown users and other domains get nothing', async () => {
