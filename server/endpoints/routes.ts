@@ -48,7 +48,7 @@ function withoutSecret({ sipPassword: _secret, ...e }: AgentEndpointSecret) {
   return e;
 }
 
-export function endpointRoutes({ db, config, log }: { db: Db; config: Config; log: Logger }): Route[] {
+export function endpointRoutes({ db, config, log, onEndpointChanged }: { db: Db; config: Config; log: Logger; onEndpointChanged: (agentId: string) => Promise<unknown> }): Route[] {
   const sip = config.sip;
   if (!sip.xmlCurl.password) log.warn('XML_CURL_PASSWORD not set: the FreeSWITCH directory endpoint answers "not found" to everyone');
   const endpointOf = async (agentId: string) => ensureEndpoint(db, await getAgent(db, agentId));
@@ -84,10 +84,12 @@ export function endpointRoutes({ db, config, log }: { db: Db; config: Config; lo
       handler: async (ctx) => {
         assertSelfOrManager(ctx.principal!, ctx.params.id);
         const before = withoutSecret(await endpointOf(ctx.params.id));
-        return audited(db, actorOf(ctx), { action: 'agent_endpoint.update', entityType: 'agent' }, async (tx) => {
-          const after = await updateEndpoint(tx, ctx.params.id, ctx.body);
-          return { result: after, entityId: ctx.params.id, before };
+        const after = await audited(db, actorOf(ctx), { action: 'agent_endpoint.update', entityType: 'agent' }, async (tx) => {
+          const updated = await updateEndpoint(tx, ctx.params.id, ctx.body);
+          return { result: updated, entityId: ctx.params.id, before };
         });
+        await onEndpointChanged(ctx.params.id);
+        return after;
       },
     }),
     route({

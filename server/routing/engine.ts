@@ -406,8 +406,8 @@ export class RoutingEngine {
     await this.kick(agentId);
   }
 
-  /** Admin settings of an agent: whether a call blocks chats, an external phone. */
-  async setAgentSettings(agentId: string, patch: { callBlocksChat?: boolean; externalPhone?: string | null }): Promise<void> {
+  /** Admin settings of an agent: whether a call blocks chats. (An external phone is the agent's endpoint: see endpoints/.) */
+  async setAgentSettings(agentId: string, patch: { callBlocksChat?: boolean }): Promise<void> {
     const [setup] = await this.#store.loadAgentSetups([agentId]);
     if (!setup) throw new NotFoundError('Agent');
     await this.#store.saveAgentSettings(agentId, patch);

@@ -176,7 +176,7 @@ export interface PresenceRecord {
 export interface RoutingStore {
   loadConfig(): Promise<RoutingConfig>;
   loadAgentSetups(agentIds?: string[]): Promise<AgentSetup[]>;
-  saveAgentSettings(agentId: string, patch: Partial<Pick<AgentRoutingSettings, 'chatCapacitySelf' | 'callBlocksChat' | 'externalPhone'>>): Promise<void>;
+  saveAgentSettings(agentId: string, patch: Partial<Pick<AgentRoutingSettings, 'chatCapacitySelf' | 'callBlocksChat'>>): Promise<void>;
   recordPresence(rec: PresenceRecord): Promise<void>;
   loadPresences(): Promise<Map<string, Presence>>;
   insertContact(c: ContactRecord): Promise<void>;

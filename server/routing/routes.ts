@@ -21,7 +21,11 @@ const presenceBody = z.discriminatedUnion('state', [
 ]);
 const capacityBody = z.object({ chat: z.number().int().min(0).max(100).describe('simultaneous chats, at most the limit the admin set') });
 const agentSettingsBody = z
-  .object({ callBlocksChat: z.boolean().optional(), externalPhone: z.string().regex(/^\+?[0-9]{3,20}$/, 'digits, optional leading +').nullable().optional() })
+  .object({
+    callBlocksChat: z.boolean().optional(),
+    // One setting for how an agent takes calls: the endpoint's mode and number.
+    externalPhone: z.never({ error: 'an external phone is set on the agent endpoint: PATCH /api/agents/{id}/endpoint {"mode":"external","externalNumber":"..."}' }).optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 
 /** The JSON shape of a live agent. */
@@ -163,7 +167,7 @@ export function routingRoutes({ db, engine }: { db: Db; engine: RoutingEngine })
       method: 'put',
       path: '/api/routing/agents/:id/settings',
       tag,
-      summary: "An agent's routing settings: whether a call blocks chats, an external phone",
+      summary: "An agent's routing settings: whether a call blocks chats (an external phone is the agent's endpoint)",
       access: manage,
       params: idParams,
       body: agentSettingsBody,

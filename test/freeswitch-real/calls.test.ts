@@ -58,7 +58,7 @@ describeReal('calls against a real FreeSWITCH', () => {
     await db.query("UPDATE agent_endpoints SET mode = 'external', external_number = $2 WHERE user_id = $1", [id, phone]);
     await db.query('INSERT INTO skill_group_members (group_id, user_id, level) VALUES ($1, $2, 5)', [groupId, id]);
     await acd.syncAgent(id);
-    await acd.setAgentSettings(id, { externalPhone: phone });
+    await acd.syncAgent(id);
     return { id, phone };
   }
 
@@ -153,7 +153,7 @@ describeReal('calls against a real FreeSWITCH', () => {
     expect(await ended(s1.callId)).toMatchObject({ disposition: 'abandoned_queue' });
 
     await db.query("UPDATE agent_endpoints SET external_number = $2 WHERE user_id = $1", [agents[0]!.id, RING]);
-    await acd.setAgentSettings(agents[0]!.id, { externalPhone: RING });
+    await acd.syncAgent(agents[0]!.id);
     await acd.setPresence(agents[0]!.id, { state: 'ready' });
     await placeCall('13800000003');
     const s2 = await sessionFrom('13800000003');
@@ -172,7 +172,7 @@ describeReal('calls against a real FreeSWITCH', () => {
     expect(await ended(s3.callId)).toMatchObject({ disposition: 'abandoned_ringing' });
     await notReady(agents[0]!.id);
     await db.query("UPDATE agent_endpoints SET external_number = $2 WHERE user_id = $1", [agents[0]!.id, ANSWER]);
-    await acd.setAgentSettings(agents[0]!.id, { externalPhone: ANSWER });
+    await acd.syncAgent(agents[0]!.id);
     await calls.idle();
   }, 180_000);
 

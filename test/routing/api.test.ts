@@ -4,6 +4,7 @@ import type { RoutingEngine } from '../../server/routing/engine';
 import { routingModule, ROUTING_SERVICE } from '../../server/routing/module';
 import { ApiClient } from '../helpers/api-client';
 import { ADMIN, createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
+import { endpointsModule } from '../../server/endpoints/module';
 
 /** A WebSocket client that keeps every message and can wait for one. */
 class WsClient {
@@ -53,7 +54,7 @@ describe('routing HTTP API and live events over WebSocket', () => {
   const engine = () => world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
 
   beforeAll(async () => {
-    world = await createTestWorld({ modules: [realtimeModule(), routingModule({ sweepIntervalMs: 50 })] });
+    world = await createTestWorld({ modules: [realtimeModule(), routingModule({ sweepIntervalMs: 50 }), endpointsModule()] });
     admin = await new ApiClient(url()).login(ADMIN.username, ADMIN.password);
     const roles = (await admin.get('/api/roles')).body as { id: string; code: string }[];
     const role = (code: string) => roles.find((r) => r.code === code)!.id;
@@ -170,8 +171,15 @@ describe('routing HTTP API and live events over WebSocket', () => {
     expect(settings.body).toMatchObject({ wrapUpSeconds: 30, maxOffersAtOnce: 3 });
     expect((await admin.patch('/api/routing/settings', { maxOffersAtOnce: 0 })).status).toBe(400);
     expect(engine().config.settings.wrapUpSeconds).toBe(30);
-    expect((await admin.put(`/api/routing/agents/${agentId}/settings`, { externalPhone: '+12025550100' })).status).toBe(204);
+    // One setting for how an agent takes calls: the endpoint. The routing settings refuse an external phone and say where it goes.
+    const misplaced = await admin.put(`/api/routing/agents/${agentId}/settings`, { externalPhone: '+12025550100' });
+    expect(misplaced.status).toBe(400);
+    expect(JSON.stringify(misplaced.body)).toContain('/api/agents/{id}/endpoint');
+    expect((await agent.get('/api/routing/me')).body.capacity.voice).toBe(0);
+    expect((await admin.patch(`/api/agents/${agentId}/endpoint`, { mode: 'external', externalNumber: '+12025550100' })).status).toBe(200);
     expect((await agent.get('/api/routing/me')).body.capacity.voice).toBe(1);
+    expect((await admin.patch(`/api/agents/${agentId}/endpoint`, { mode: 'softphone' })).status).toBe(200);
+    expect((await agent.get('/api/routing/me')).body.capacity.voice).toBe(0);
 
     const audit = await admin.get('/api/audit?entityType=routing_rule');
     expect(audit.status).toBe(200);

@@ -171,7 +171,10 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     expect([cu.status, cx.status]).toEqual(['queued', 'queued']);
     await engine().setVoiceEndpoint(u, { registered: true });
     await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === cu.contactId && e.agentId === u);
-    await engine().setAgentSettings(x, { externalPhone: '+8613800000000' });
+    // An external phone (the agent endpoint's mode) gives voice capacity without any registration.
+    await w.db.query("INSERT INTO agent_endpoints (user_id, sip_username, sip_password, mode, external_number) VALUES ($1, $2, 'x', 'external', '+8613800000000')", [x, `ext-${x.slice(0, 8)}`]);
+    await engine().syncAgent(x);
+    await engine().kick(x);
     await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === cx.contactId && e.agentId === x);
     // Unregistering stops further calls (the telephony layer reports sofia::unregister).
     await engine().setVoiceEndpoint(u, { registered: false });

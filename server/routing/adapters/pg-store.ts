@@ -56,11 +56,12 @@ export class PgRoutingStore implements RoutingStore {
       groups: { groupId: string; level: number }[];
     }>(
       `SELECT u.id AS "agentId", u.display_name AS "displayName", u.enabled, u.chat_capacity AS "limit",
-              s.chat_capacity_self AS self, s.call_blocks_chat AS "callBlocksChat", s.external_phone AS "externalPhone",
+              s.chat_capacity_self AS self, s.call_blocks_chat AS "callBlocksChat",
+              CASE WHEN e.mode = 'external' THEN e.external_number END AS "externalPhone",
               COALESCE((SELECT json_agg(json_build_object('groupId', m.group_id, 'level', m.level))
                           FROM skill_group_members m JOIN skill_groups g ON g.id = m.group_id
                          WHERE m.user_id = u.id AND g.enabled), '[]') AS groups
-         FROM users u LEFT JOIN agent_routing_settings s ON s.user_id = u.id
+         FROM users u LEFT JOIN agent_routing_settings s ON s.user_id = u.id LEFT JOIN agent_endpoints e ON e.user_id = u.id
         WHERE ($1::uuid[] IS NULL OR u.id = ANY($1::uuid[]))`,
       [agentIds ?? null],
     );
@@ -73,16 +74,15 @@ export class PgRoutingStore implements RoutingStore {
     }));
   }
 
-  async saveAgentSettings(agentId: string, p: Partial<Pick<AgentRoutingSettings, 'chatCapacitySelf' | 'callBlocksChat' | 'externalPhone'>>): Promise<void> {
+  async saveAgentSettings(agentId: string, p: Partial<Pick<AgentRoutingSettings, 'chatCapacitySelf' | 'callBlocksChat'>>): Promise<void> {
     await this.db.query(
-      `INSERT INTO agent_routing_settings (user_id, chat_capacity_self, call_blocks_chat, external_phone)
-       VALUES ($1, $2, COALESCE($3, true), $4)
+      `INSERT INTO agent_routing_settings (user_id, chat_capacity_self, call_blocks_chat)
+       VALUES ($1, $2, COALESCE($3, true))
        ON CONFLICT (user_id) DO UPDATE SET
-         chat_capacity_self = CASE WHEN $5 THEN EXCLUDED.chat_capacity_self ELSE agent_routing_settings.chat_capacity_self END,
+         chat_capacity_self = CASE WHEN $4 THEN EXCLUDED.chat_capacity_self ELSE agent_routing_settings.chat_capacity_self END,
          call_blocks_chat = COALESCE($3, agent_routing_settings.call_blocks_chat),
-         external_phone = CASE WHEN $6 THEN EXCLUDED.external_phone ELSE agent_routing_settings.external_phone END,
          updated_at = now()`,
-      [agentId, p.chatCapacitySelf ?? null, p.callBlocksChat ?? null, p.externalPhone ?? null, 'chatCapacitySelf' in p, 'externalPhone' in p],
+      [agentId, p.chatCapacitySelf ?? null, p.callBlocksChat ?? null, 'chatCapacitySelf' in p],
     );
   }
 

@@ -13,7 +13,7 @@ export interface AgentRoutingSettings {
   chatCapacitySelf: number | null;
   /** Whether an active or ringing call stops new chats arriving. */
   callBlocksChat: boolean;
-  /** An external phone number that takes calls instead of the softphone. */
+  /** The external number that takes calls instead of the softphone: the agent endpoint's, when its mode is external. */
   externalPhone: string | null;
 }
 
