@@ -10,6 +10,7 @@ import type { OutboundSession } from '../telephony';
 import { groupIdByName } from './records';
 import { CallSession, type SessionDeps } from './session';
 import type { Db } from '../db/pool';
+import { ReadThroughCache } from '../platform/read-through-cache';
 
 export interface OutboundSessions {
   sessions(): OutboundSession[];
@@ -24,14 +25,18 @@ export class CallSessions implements QueuePort, OfferSink {
   readonly #byCall = new Map<string, CallSession>();
   readonly #byContact = new Map<string, CallSession>();
   readonly #byRoom = new Map<string, CallSession>();
+  /** Skill groups by the name a flow queues for: a queueing caller never waits on a slow Postgres for it. */
+  readonly #groups: ReadThroughCache<string, string | undefined>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly outbound: OutboundSessions,
     private readonly deps: SessionDeps,
     /** Where other processes look up which process holds a call (CallControl); optional for tests. */
     private readonly ownership?: CallOwnership,
-  ) {}
+  ) {
+    this.#groups = new ReadThroughCache({ load: (name) => groupIdByName(db, name), freshMs: 5000, budgetMs: 300, staleMs: 15 * 60_000 });
+  }
 
   get(callId: string): CallSession | undefined {
     return this.#byCall.get(callId);
@@ -60,7 +65,7 @@ export class CallSessions implements QueuePort, OfferSink {
       this.deps.log.warn({ callId: req.callId }, 'queue: the caller is not on an outbound socket of this process');
       return 'no_agents';
     }
-    const groupId = await groupIdByName(this.db, req.skillGroup);
+    const groupId = await this.#groups.get(req.skillGroup);
     if (!groupId) {
       this.deps.log.warn({ skillGroup: req.skillGroup }, 'queue: no such skill group');
       return 'no_agents';

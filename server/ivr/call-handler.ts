@@ -5,6 +5,7 @@
 import { findBlocking } from '../blacklist/store';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
+import { ReadThroughCache } from '../platform/read-through-cache';
 import { settledWithin } from '../platform/settled-within';
 import type { OutboundSession } from '../telephony';
 import { EslCallChannel } from './adapters/esl-channel';
@@ -17,17 +18,30 @@ import { getVersion, resolveNumber } from './store/flows';
 /** Ports shared by every call; the trail is per call. */
 export type SharedPorts = Omit<EnginePorts, 'trail'>;
 
+/** What a caller hears (as SIP 503) when Hotline cannot serve the call at all. */
+const CANNOT_SERVE = 'NORMAL_TEMPORARY_FAILURE';
+/** The call path's lookups wait this long for Postgres before using what they knew. */
+const LOOKUP_BUDGET_MS = 300;
+const LOOKUP_STALE_MS = 15 * 60_000;
+
 export class IvrCallHandler {
   /** Compiled versions by `flowId:version` (versions are immutable, so this never goes stale). */
   readonly #compiled = new Map<string, CompiledFlow>();
   readonly #active = new Map<string, { channel: CallChannel; done: Promise<unknown> }>();
   #stopping = false;
+  /** Always revalidated (a publish or binding takes effect at the next call), stale only when Postgres is slow or down. */
+  readonly #numbers: ReadThroughCache<string, Awaited<ReturnType<typeof resolveNumber>>>;
+  /** A new blacklist entry applies within a second. */
+  readonly #blocking: ReadThroughCache<string, Awaited<ReturnType<typeof findBlocking>>>;
 
   constructor(
     private readonly db: Db,
     private readonly ports: SharedPorts,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#numbers = new ReadThroughCache({ load: (n) => resolveNumber(db, n), freshMs: 0, budgetMs: LOOKUP_BUDGET_MS, staleMs: LOOKUP_STALE_MS });
+    this.#blocking = new ReadThroughCache({ load: (n) => findBlocking(db, 'voice', n), freshMs: 1000, budgetMs: LOOKUP_BUDGET_MS, staleMs: LOOKUP_STALE_MS });
+  }
 
   get activeCalls(): number {
     return this.#active.size;
@@ -40,8 +54,10 @@ export class IvrCallHandler {
       return;
     }
     const channel = new EslCallChannel(session);
-    const done = this.handle(channel, { hotlineCallId: session.channel.hotlineCallId, bindCallId: (id) => session.bindCallId(id), log: session.logger }).catch((err: unknown) => {
-      session.logger.error({ err }, 'IVR call handling failed');
+    const done = this.handle(channel, { hotlineCallId: session.channel.hotlineCallId, bindCallId: (id) => session.bindCallId(id), log: session.logger }).catch(async (err: unknown) => {
+      // Never leave the caller ringing: a call Hotline cannot serve ends with a clear outcome (503).
+      session.logger.error({ err }, 'IVR call handling failed; releasing the caller');
+      if (!channel.hungUp) await channel.hangup(CANNOT_SERVE).catch((e: unknown) => session.logger.warn({ err: e }, 'releasing the caller failed (the orphan sweep will)'));
     });
     this.#active.set(session.id, { channel, done });
     void done.finally(() => this.#active.delete(session.id));
@@ -53,7 +69,7 @@ export class IvrCallHandler {
     // A call id the channel already carries (set by the calls layer) is kept when it is a UUID.
     const knownId = opts.hotlineCallId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.hotlineCallId) ? opts.hotlineCallId : undefined;
     const number = channel.destinationNumber;
-    const binding = await resolveNumber(this.db, number);
+    const binding = await this.#numbers.get(number);
     if (!binding) {
       log.warn({ number }, 'IVR: no published flow is bound to this number; rejecting the call');
       const id = await createCall(this.db, { id: knownId, channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: number, flowId: null, flowVersion: null });
@@ -61,7 +77,7 @@ export class IvrCallHandler {
       await finishCall(this.db, id, 'no_flow', null);
       return undefined;
     }
-    const blocked = channel.callerNumber ? await findBlocking(this.db, 'voice', channel.callerNumber) : undefined;
+    const blocked = channel.callerNumber ? await this.#blocking.get(channel.callerNumber) : undefined;
     if (blocked) {
       // Blacklisted caller: a message, then released; the call record says why.
       const id = await createCall(this.db, { id: knownId, channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: number, flowId: binding.flowId, flowVersion: binding.version });

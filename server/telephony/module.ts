@@ -4,6 +4,7 @@ import type { FreeswitchNodeHealth } from '../http/health';
 import { CallRegistry } from './call-registry';
 import { parseFreeswitchEsl, type EslNodeConfig } from './config';
 import { TelephonyNodes } from './nodes';
+import { OrphanSweeper } from './orphan-sweeper';
 import { EslOutboundServer } from './outbound-server';
 
 /** Service names other modules use to reach telephony. */
@@ -29,6 +30,7 @@ export function telephonyModule(): HotlineModule {
   let nodes: TelephonyNodes | undefined;
   let outbound: EslOutboundServer | undefined;
   let simulator: Simulated | undefined;
+  let sweeper: OrphanSweeper | undefined;
   return {
     name: 'telephony',
     async start(ctx: ModuleContext) {
@@ -52,12 +54,18 @@ export function telephonyModule(): HotlineModule {
       nodes.start();
       provide(ctx, TELEPHONY_NODES, nodes);
       provide(ctx, TELEPHONY_CALLS, calls);
+      sweeper = new OrphanSweeper({ connections: () => nodes!.connections(), served: () => outbound!.servedUuids(), outboundPort, log });
+      outbound.on('abandoned', (uuid) => {
+        for (const conn of nodes!.connections()) void sweeper!.reap(conn, uuid, 'its outbound session broke during setup');
+      });
+      sweeper.start();
       const simulated = Boolean(simulator);
       provide<() => FreeswitchNodeHealth[]>(ctx, FREESWITCH_HEALTH, () => nodes!.health().map((h) => ({ ...h, simulated })));
       // Not fatal: the connection keeps retrying with backoff and /api/health shows how it goes.
       await nodes.waitAnyReady(5000).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'no FreeSWITCH node ready yet; retrying in the background'));
     },
     async stop() {
+      sweeper?.stop();
       await outbound?.close();
       await nodes?.close();
       await simulator?.stop();

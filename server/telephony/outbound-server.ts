@@ -16,6 +16,8 @@ export interface OutboundServerOptions {
 export type OutboundServerEvents = {
   /** A call's session finished setup (connect, myevents, linger) and is ready for execute(). */
   session: [session: OutboundSession, channel: ChannelSnapshot];
+  /** Setup broke after `connect` named the channel: FreeSWITCH would keep it parked in `socket` for ever. */
+  abandoned: [uuid: string];
 };
 
 /**
@@ -52,6 +54,13 @@ export class EslOutboundServer extends TypedEmitter<OutboundServerEvents> {
     });
   }
 
+  /** Uuids of the channels whose sessions are open now (setup finished or not). */
+  servedUuids(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.#sessions.values()) if (s.knownUuid) out.add(s.knownUuid);
+    return out;
+  }
+
   /** Sessions currently open (setup may still be running). */
   get sessionCount(): number {
     return this.#sessions.size;
@@ -83,7 +92,10 @@ export class EslOutboundServer extends TypedEmitter<OutboundServerEvents> {
     session.setup().then(
       (channel) => this.safeEmit('session', session, channel),
       // setup() already logged and destroyed the socket; nothing else owns this session.
-      () => this.#sessions.delete(session.id),
+      () => {
+        this.#sessions.delete(session.id);
+        if (session.knownUuid) this.safeEmit('abandoned', session.knownUuid);
+      },
     );
   }
 }

@@ -135,6 +135,11 @@ export class OutboundSession extends TypedEmitter<OutboundSessionEvents> {
     return this.channel.uuid;
   }
 
+  /** The channel's uuid once the connect reply named it (undefined before, unlike `uuid`). */
+  get knownUuid(): string | undefined {
+    return this.#channel?.uuid;
+  }
+
   get hangupCause(): string | undefined {
     return this.#hangupCause;
   }

@@ -134,6 +134,22 @@ describe('sample flow on the FreeSWITCH simulator', () => {
     expect((await api.get(`/api/ivr/voicemails?callId=${w.ivr.id}`)).body).toHaveLength(1);
   });
 
+  it('Postgres failing on the call path: a known number still runs its flow, an unknown one is released with 503, never left ringing', async () => {
+    await walk([pagd('9'), pagd('9'), pagd('9')]); // 4001 is known (resolved by this call, at the latest)
+    const db = world.hotline.db;
+    await db.query('ALTER TABLE ivr_service_numbers RENAME TO ivr_service_numbers_away');
+    try {
+      const stranger = await sim!.placeCall({ from: '13700000009', to: '4998' });
+      expect(await stranger.waitForEnd(10_000)).toBe('NORMAL_TEMPORARY_FAILURE');
+      expect(stranger.answered).toBe(false);
+      const known = await sim!.placeCall({ from: '13700000010', to: '4001' });
+      await waitFor(() => ((started.get(known.uuid) ?? []).includes('play_and_get_digits') ? true : undefined), 'the flow runs on the cached binding');
+      await known.hangup();
+    } finally {
+      await db.query('ALTER TABLE ivr_service_numbers_away RENAME TO ivr_service_numbers');
+    }
+  });
+
   it('after hours → voicemail', async () => {
     clock.at = new Date('2026-10-01T03:00:00Z'); // a holiday
     try {
