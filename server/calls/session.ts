@@ -27,6 +27,7 @@ import type { EslCommandTarget } from '../telephony/commands';
 import { header, type RawEslEvent } from '../telephony/wire';
 import { CallerHangupError } from '../ivr/engine/errors';
 import type { QueueRequest, QueueResult } from '../ivr/engine/ports';
+import { ContactGoneError } from '../routing/events';
 import type { CallEventBus } from './events';
 import { CallRecorder, RecorderState } from './recorder';
 import type { CallRecords, LegKind } from './records';
@@ -382,7 +383,11 @@ export class CallSession {
   // ── ACD offers ─────────────────────────────────────────────────────────
 
   /** An ACD offer for this call: ring the agent (the bridge answers → accept, fails → reject). */
-  async offer(o: { offerId: string; agentId: string; deadline: number }): Promise<void> {
+  async offer(o: { offerId: string; contactId: string; agentId: string; deadline: number }): Promise<void> {
+    // An offer for a contact this call no longer is (superseded by a re-queue) or a call that is over would be rejected and re-offered for ever.
+    if (o.contactId !== this.#contactId || this.#state === CallState.AgentLeft || this.#state === CallState.Ended || this.#intent.kind === 'leave') {
+      throw new ContactGoneError(o.contactId, `call ${this.callId} is ${this.#state} with contact ${this.#contactId}`);
+    }
     if (this.#state !== CallState.Queued || this.#intent.kind !== 'wait') throw new InvalidStateError(`call ${this.callId} is ${this.#state}, not waiting for an agent`);
     const dial = await this.deps.agentDial(o.agentId);
     if (!dial) throw new NotFoundError('Agent phone');

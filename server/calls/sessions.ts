@@ -3,9 +3,8 @@
  * QueuePort (service 'ivr.queue') and the ACD's voice OfferSink. Sessions are indexed by
  * call id, ACD contact id and conference room; each is dropped when it closes.
  */
-import { NotFoundError } from '../platform/errors';
 import type { CallChannel, QueuePort, QueueRequest, QueueResult } from '../ivr/engine/ports';
-import type { OfferEvent, OfferSink } from '../routing/events';
+import { ContactGoneError, type OfferEvent, type OfferSink } from '../routing/events';
 import type { OutboundSession } from '../telephony';
 import { groupIdByName } from './records';
 import { CallSession, type SessionDeps } from './session';
@@ -89,7 +88,8 @@ export class CallSessions implements QueuePort, OfferSink {
   /** OfferSink: throwing makes the ACD treat the offer as rejected. */
   async offer(o: OfferEvent): Promise<void> {
     const session = this.#byContact.get(o.contactId);
-    if (!session) throw new NotFoundError('Call for this offer');
+    // This process owns the contact (it held the call's socket): no session means the call is over.
+    if (!session) throw new ContactGoneError(o.contactId, 'its call has ended');
     await session.offer(o);
   }
 

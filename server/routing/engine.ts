@@ -8,7 +8,7 @@ import { estimateWaitSeconds, MAX_PRIORITY, queueScore } from './policy/queue-or
 import { isAcdTarget, matchRule, overflowOnArrival, waitOverflow, type Overflow, type OverflowDestination } from './policy/rules';
 import { DEFAULT_STRATEGY } from './policy/strategies';
 import { parseTargetKey, targetKey, type AttributeValue, type Channel, type Clock, type Target } from './policy/types';
-import { TOPICS, type EventOf, type MonitorEvents, type OfferSink, type RoutingEvent, type RoutingEvents } from './events';
+import { ContactGoneError, TOPICS, type EventOf, type MonitorEvents, type OfferSink, type RoutingEvent, type RoutingEvents } from './events';
 import type { AgentSetup, Bus, Dispatched, DispatchInput, DispatchTrigger, LiveAgent, LiveState, QueueInfo, ReleasedOffer, RoutingConfig, RoutingStore } from './ports';
 import { rebuildLiveState } from './rebuild';
 import { EventBus } from '../platform/typed-emitter';
@@ -614,6 +614,16 @@ export class RoutingEngine {
     this.#publish({ type: 'agent.presence', agentId, presence, cause, at: presence.since });
   }
 
+  /** A contact whose call or conversation vanished: abandoned (its offer cancelled, the agent freed), or completed if it was being served. */
+  async #abandonGone(contactId: string): Promise<void> {
+    try {
+      await this.abandon(contactId);
+    } catch (err) {
+      if (err instanceof InvalidStateError) await this.complete(contactId).catch((e: unknown) => this.#log.warn({ err: e, contactId }, 'completing a gone contact failed'));
+      else if (!(err instanceof NotFoundError)) this.#log.warn({ err, contactId }, 'abandoning a gone contact failed');
+    }
+  }
+
   // ── events ─────────────────────────────────────────────────────────────
 
   #publish(e: RoutingEvent): void {
@@ -636,6 +646,11 @@ export class RoutingEngine {
     Promise.resolve()
       .then(() => sink.offer(o))
       .catch(async (err: unknown) => {
+        if (err instanceof ContactGoneError) {
+          this.#log.warn({ contactId: o.contactId, offerId: o.offerId, why: err.message }, 'the offered contact is gone; abandoning it');
+          await this.#abandonGone(o.contactId);
+          return;
+        }
         this.#log.warn({ err, offerId: o.offerId }, 'offer delivery failed; rejecting the offer');
         await this.reject(o.offerId).catch(() => undefined);
       });

@@ -67,6 +67,18 @@ export interface OfferSink {
   offer(o: OfferEvent): void | Promise<void>;
 }
 
+/**
+ * Thrown by an OfferSink when the offer's contact has nothing behind it any more (the call
+ * or conversation is gone from the process that owns it). The ACD then abandons the
+ * contact instead of rejecting the offer: a rejection would offer it again, for ever.
+ */
+export class ContactGoneError extends Error {
+  constructor(readonly contactId: string, why: string) {
+    super(`contact ${contactId}: ${why}`);
+    this.name = 'ContactGoneError';
+  }
+}
+
 /** Monitoring hooks, apart from control events: one per assignment decision. */
 export interface MonitorEvents {
   /** ms: from sending the step that made the decision (a contact queued, a slot freed) to its answer. */

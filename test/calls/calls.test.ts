@@ -210,6 +210,26 @@ describe('calls end to end on the simulator', () => {
     await calls.idle();
   }, 60_000);
 
+  test('a contact whose call is gone is abandoned, not offered in a loop; the agent stays free', async () => {
+    const ghost = crypto.randomUUID();
+    const offers: string[] = [];
+    const onOffer = (e: { contactId: string }) => e.contactId === ghost && offers.push(e.contactId);
+    acd.events.on('contact.offered', onOffer);
+    try {
+      // This process owns it (as if it had held the call's socket) but has no call for it.
+      await acd.enqueue({ id: ghost, channel: 'voice', priority: 0, target: { kind: 'group', id: groupId }, entry: { serviceNumber: number }, attributes: {}, owner: acd.instanceId });
+      await acd.setPresence(agents[2]!.id, { state: 'ready' });
+      await waitFor(async () => ((await db.query("SELECT 1 FROM routing_contacts WHERE id = $1 AND status = 'abandoned'", [ghost])).rows[0] ? true : undefined), 'the ghost contact is abandoned', 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(offers.length).toBe(1);
+      const me = (await acd.agents()).find((a) => a.agentId === agents[2]!.id)!;
+      expect(me.load.voice).toBe(0);
+    } finally {
+      acd.events.off('contact.offered', onOffer);
+      await acd.setPresence(agents[2]!.id, { state: 'not_ready', reason: 'busy' } as never);
+    }
+  });
+
   test('blind transfer to an IVR node: the agent leaves and the flow continues at that node', async () => {
     await acd.setPresence(agents[2]!.id, { state: 'ready' });
     const caller = await sim.placeCall({ from: '13800000005', to: number });

@@ -124,7 +124,7 @@ describe('CallSession (fakes)', () => {
     const run = session.run(ac.signal).catch((e: unknown) => e);
     await waitFor(() => (caller.queued[0]?.app === 'playback' ? true : undefined), 'the hold music is queued');
     // The offer comes while FreeSWITCH still has the playback queued behind the sendmsg.
-    await session.offer({ offerId: 'o1', agentId: 'a1', deadline: Date.now() + 20_000 });
+    await session.offer({ offerId: 'o1', contactId: 'call-1', agentId: 'a1', deadline: Date.now() + 20_000 });
     expect(session.state).toBe(CallState.Ringing);
     caller.startNext(); // the music starts only now
     await waitFor(() => (caller.queued[0]?.app === 'bridge' ? true : undefined), 'the loop moves on to the bridge');
@@ -135,7 +135,7 @@ describe('CallSession (fakes)', () => {
   });
 
   test('an offer during the enqueue (nothing plays yet) sends no uuid_break to the idle channel', async () => {
-    const { caller, session, apis } = harness({ onEnqueue: (s) => s.offer({ offerId: 'o1', agentId: 'a1', deadline: Date.now() + 20_000 }) });
+    const { caller, session, apis } = harness({ onEnqueue: (s) => s.offer({ offerId: 'o1', contactId: 'call-1', agentId: 'a1', deadline: Date.now() + 20_000 }) });
     const ac = new AbortController();
     const run = session.run(ac.signal).catch((e: unknown) => e);
     await waitFor(() => (caller.queued[0] ? true : undefined), 'the first application');
