@@ -24,6 +24,7 @@ import { ClickToCall } from './click-to-call';
 import { CallControl } from './control';
 import { CallEventBus } from './events';
 import { CallExports } from './exports';
+import { JOURNAL_RETRY, withRetry } from './journal';
 import { agentDialTarget, CallRecords } from './records';
 import { callRoutes } from './routes';
 import { CallSessions } from './sessions';
@@ -102,8 +103,9 @@ export function callsModule(): HotlineModule {
       acd.events.on('agent.presence', (e) => {
         if (e.presence.state === 'wrap_up') return;
         track(
-          records
-            .wrapUpEnded(e.agentId, new Date(e.presence.since))
+          s
+            .journalOf(e.agentId)
+            .then(() => records.wrapUpEnded(e.agentId, new Date(e.presence.since)))
             .then((r) => r && bus.emit('call.wrap_up', r.callId, [e.agentId], { agentId: e.agentId, wrapUpMs: r.wrapUpMs }))
             .catch((err: unknown) => log.error({ err, agentId: e.agentId }, 'recording the wrap-up failed')),
         );
@@ -112,9 +114,11 @@ export function callsModule(): HotlineModule {
         if (e.to.kind === 'voicemail' || e.to.kind === 'flow_node') void s.byContact(e.contactId)?.overflowed();
       });
 
-      const finalize = async (callId: string, cause: string | null) => {
-        const r = await records.finalize(callId, cause);
-        if (r) bus.emit('call.ended', callId, r.agentIds, { disposition: r.disposition, cause });
+      /** The end of the record, retried like the journal's writes; `at` is when FreeSWITCH said the call ended. */
+      const finalize = async (callId: string, cause: string | null, at: Date) => {
+        const r = await withRetry(() => records.finalize(callId, cause, at), JOURNAL_RETRY, (err, attempt) => log.warn({ err, callId, attempt }, 'finalizing the call record failed; retrying'));
+        if (!r.done) throw r.error;
+        if (r.value) bus.emit('call.ended', callId, r.value.agentIds, { disposition: r.value.disposition, cause });
       };
       onEvent = (e: TelephonyEvent) => {
         const run = (p: Promise<unknown>) => track(p.catch((err: unknown) => log.error({ err, type: e.type }, 'handling a telephony event failed')));
@@ -134,12 +138,17 @@ export function callsModule(): HotlineModule {
           case 'channel.hangup_complete':
             run(
               (async () => {
+                const at = new Date();
                 const outboundCall = await clickToCall!.onHangup(e.uuid, e.cause);
-                if (outboundCall) return finalize(outboundCall, e.cause);
+                if (outboundCall) return finalize(outboundCall, e.cause, at);
                 const session = s.byCallerUuid(e.uuid);
-                if (session) await session.finished;
+                if (session) {
+                  // Its journal drains before finished resolves: the record is complete when finalized.
+                  await session.finished;
+                  return finalize(session.callId, e.cause, at);
+                }
                 const callId = await records.idByChannel(e.uuid);
-                if (callId) await finalize(callId, e.cause);
+                if (callId) await finalize(callId, e.cause, at);
               })(),
             );
             return;

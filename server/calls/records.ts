@@ -36,42 +36,47 @@ export class CallRecords {
     );
   }
 
-  async event(callId: string, type: string, agentId: string | null, data: Record<string, unknown> = {}): Promise<void> {
-    await this.db.query('INSERT INTO call_events (call_id, type, agent_id, data) VALUES ($1, $2, $3, $4)', [callId, type, agentId, JSON.stringify(data)]);
+  /*
+   * `at`: when it happened. The call path writes through a journal (asynchronously, retried),
+   * so a row may be written well after the fact; the time it carries is the fact's.
+   */
+
+  async event(callId: string, type: string, agentId: string | null, data: Record<string, unknown> = {}, at?: Date): Promise<void> {
+    await this.db.query('INSERT INTO call_events (call_id, type, agent_id, data, at) VALUES ($1, $2, $3, $4, coalesce($5, clock_timestamp()))', [callId, type, agentId, JSON.stringify(data), at ?? null]);
   }
 
-  async legStarted(l: { uuid: string; callId: string; kind: LegKind; agentId?: string | null; number?: string | null; dial?: string | null }): Promise<void> {
+  async legStarted(l: { uuid: string; callId: string; kind: LegKind; agentId?: string | null; number?: string | null; dial?: string | null }, at?: Date): Promise<void> {
     await this.db.query(
-      `INSERT INTO call_legs (uuid, call_id, kind, agent_id, number, dial) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uuid) DO NOTHING`,
-      [l.uuid, l.callId, l.kind, l.agentId ?? null, l.number ?? null, l.dial ?? null],
+      `INSERT INTO call_legs (uuid, call_id, kind, agent_id, number, dial, created_at) VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, clock_timestamp())) ON CONFLICT (uuid) DO NOTHING`,
+      [l.uuid, l.callId, l.kind, l.agentId ?? null, l.number ?? null, l.dial ?? null, at ?? null],
     );
   }
 
-  async legAnswered(uuid: string): Promise<void> {
-    await this.db.query('UPDATE call_legs SET answered_at = coalesce(answered_at, clock_timestamp()) WHERE uuid = $1', [uuid]);
+  async legAnswered(uuid: string, at?: Date): Promise<void> {
+    await this.db.query('UPDATE call_legs SET answered_at = coalesce(answered_at, $2, clock_timestamp()) WHERE uuid = $1', [uuid, at ?? null]);
   }
 
-  async legEnded(uuid: string, outcome: string, cause?: string | null): Promise<void> {
-    await this.db.query('UPDATE call_legs SET ended_at = coalesce(ended_at, clock_timestamp()), outcome = coalesce(outcome, $2), end_cause = coalesce(end_cause, $3) WHERE uuid = $1', [uuid, outcome, cause ?? null]);
+  async legEnded(uuid: string, outcome: string, cause?: string | null, at?: Date): Promise<void> {
+    await this.db.query('UPDATE call_legs SET ended_at = coalesce(ended_at, $4, clock_timestamp()), outcome = coalesce(outcome, $2), end_cause = coalesce(end_cause, $3) WHERE uuid = $1', [uuid, outcome, cause ?? null, at ?? null]);
   }
 
-  async queued(callId: string, q: { skillGroupId: string | null; serviceNumber: string }): Promise<void> {
+  async queued(callId: string, q: { skillGroupId: string | null; serviceNumber: string }, at?: Date): Promise<void> {
     await this.db.query(
-      `UPDATE calls SET queued_at = coalesce(queued_at, clock_timestamp()), skill_group_id = coalesce($2, skill_group_id), service_number = coalesce(service_number, $3) WHERE id = $1`,
-      [callId, q.skillGroupId, q.serviceNumber],
+      `UPDATE calls SET queued_at = coalesce(queued_at, $4, clock_timestamp()), skill_group_id = coalesce($2, skill_group_id), service_number = coalesce(service_number, $3) WHERE id = $1`,
+      [callId, q.skillGroupId, q.serviceNumber, at ?? null],
     );
   }
 
-  async offered(callId: string): Promise<void> {
-    await this.db.query('UPDATE calls SET offer_count = offer_count + 1, first_offered_at = coalesce(first_offered_at, clock_timestamp()) WHERE id = $1', [callId]);
+  async offered(callId: string, at?: Date): Promise<void> {
+    await this.db.query('UPDATE calls SET offer_count = offer_count + 1, first_offered_at = coalesce(first_offered_at, $2, clock_timestamp()) WHERE id = $1', [callId, at ?? null]);
   }
 
-  async answered(callId: string, agentId: string | null): Promise<void> {
+  async answered(callId: string, agentId: string | null, at?: Date): Promise<void> {
     await this.db.query(
-      `UPDATE calls SET answered_at = coalesce(answered_at, clock_timestamp()), agent_id = coalesce($2, agent_id),
+      `UPDATE calls SET answered_at = coalesce(answered_at, $3, clock_timestamp()), agent_id = coalesce($2, agent_id),
               agent_ids = CASE WHEN $2::uuid IS NULL OR $2::uuid = ANY(agent_ids) THEN agent_ids ELSE agent_ids || $2::uuid END
         WHERE id = $1`,
-      [callId, agentId],
+      [callId, agentId, at ?? null],
     );
   }
 
@@ -83,8 +88,8 @@ export class CallRecords {
     await this.db.query('UPDATE calls SET transfer_count = transfer_count + 1 WHERE id = $1', [callId]);
   }
 
-  async agentLeft(callId: string): Promise<void> {
-    await this.db.query('UPDATE calls SET agent_left_at = clock_timestamp() WHERE id = $1', [callId]);
+  async agentLeft(callId: string, at?: Date): Promise<void> {
+    await this.db.query('UPDATE calls SET agent_left_at = coalesce($2, clock_timestamp()) WHERE id = $1', [callId, at ?? null]);
   }
 
   /** A disposition known before the end (blacklisted, abandoned while ringing, ...); the first one set wins. */
@@ -138,17 +143,17 @@ export class CallRecords {
    * the timestamps say), computed times, repeat-caller flags, the survey answer copied to
    * the call and credited to the agent, and a callback entry for a missed call. Idempotent.
    */
-  async finalize(callId: string, cause: string | null): Promise<{ disposition: Disposition; agentIds: string[] } | undefined> {
+  async finalize(callId: string, cause: string | null, at: Date = new Date()): Promise<{ disposition: Disposition; agentIds: string[] } | undefined> {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ disposition: Disposition; agent_ids: string[] }>(
         `WITH rings AS (
-           SELECT call_id, sum(extract(epoch FROM coalesce(answered_at, ended_at, clock_timestamp()) - created_at) * 1000)::int AS ring_ms
+           SELECT call_id, sum(extract(epoch FROM coalesce(answered_at, ended_at, $3::timestamptz) - created_at) * 1000)::int AS ring_ms
              FROM call_legs WHERE call_id = $1 AND kind IN ('agent', 'consult', 'customer') GROUP BY call_id),
          survey AS (SELECT level1_label, level2_label FROM survey_results WHERE call_id = $1 ORDER BY created_at DESC LIMIT 1)
          UPDATE calls c SET
-           ended_at = clock_timestamp(),
+           ended_at = $3::timestamptz,
            end_cause = $2,
            disposition = coalesce(c.disposition,
              CASE WHEN c.answered_at IS NOT NULL THEN CASE WHEN c.direction = 'outbound' THEN 'outbound_answered' ELSE 'answered' END
@@ -157,9 +162,9 @@ export class CallRecords {
                   WHEN c.offer_count > 0 THEN 'ring_no_answer'
                   WHEN c.queued_at IS NOT NULL THEN 'abandoned_queue'
                   ELSE 'abandoned_ivr' END),
-           queue_wait_ms = CASE WHEN c.queued_at IS NULL THEN NULL ELSE (extract(epoch FROM coalesce(c.answered_at, clock_timestamp()) - c.queued_at) * 1000)::int END,
+           queue_wait_ms = CASE WHEN c.queued_at IS NULL THEN NULL ELSE (extract(epoch FROM coalesce(c.answered_at, $3::timestamptz) - c.queued_at) * 1000)::int END,
            ring_ms = (SELECT ring_ms FROM rings),
-           talk_ms = CASE WHEN c.answered_at IS NULL THEN NULL ELSE greatest(0, (extract(epoch FROM coalesce(c.agent_left_at, clock_timestamp()) - c.answered_at) * 1000)::int - c.hold_ms) END,
+           talk_ms = CASE WHEN c.answered_at IS NULL THEN NULL ELSE greatest(0, (extract(epoch FROM coalesce(c.agent_left_at, $3::timestamptz) - c.answered_at) * 1000)::int - c.hold_ms) END,
            survey_level1 = (SELECT level1_label FROM survey),
            survey_level2 = (SELECT level2_label FROM survey),
            repeat_24h = EXISTS (SELECT 1 FROM calls p WHERE p.caller_number = c.caller_number AND p.id <> c.id AND p.direction = c.direction AND c.caller_number <> ''
@@ -168,7 +173,7 @@ export class CallRecords {
                                   AND p.started_at < c.started_at AND p.started_at >= c.started_at - interval '48 hours')
          WHERE c.id = $1 AND c.ended_at IS NULL
          RETURNING c.disposition, c.agent_ids`,
-        [callId, cause],
+        [callId, cause, at],
       );
       const row = rows[0];
       if (!row) {
@@ -176,7 +181,7 @@ export class CallRecords {
         return undefined;
       }
       await client.query('UPDATE survey_results s SET agent_id = c.agent_id FROM calls c WHERE s.call_id = c.id AND c.id = $1 AND s.agent_id IS NULL', [callId]);
-      await client.query('UPDATE call_legs SET ended_at = clock_timestamp(), outcome = coalesce(outcome, $2) WHERE call_id = $1 AND ended_at IS NULL', [callId, 'call_ended']);
+      await client.query('UPDATE call_legs SET ended_at = $3::timestamptz, outcome = coalesce(outcome, $2) WHERE call_id = $1 AND ended_at IS NULL', [callId, 'call_ended', at]);
       if ((MISSED as readonly string[]).includes(row.disposition)) {
         await client.query(
           `INSERT INTO call_callbacks (call_id, number, reason) SELECT id, caller_number, $2 FROM calls WHERE id = $1 AND direction = 'inbound' AND caller_number <> '' ON CONFLICT (call_id) DO NOTHING`,

@@ -29,6 +29,7 @@ import { CallerHangupError } from '../ivr/engine/errors';
 import type { QueueRequest, QueueResult } from '../ivr/engine/ports';
 import { ContactGoneError } from '../routing/events';
 import type { CallEventBus } from './events';
+import { CallJournal, type RetryPolicy } from './journal';
 import { CallRecorder, RecorderState } from './recorder';
 import type { CallRecords, LegKind } from './records';
 
@@ -80,6 +81,8 @@ export interface SessionDeps {
   recordingsDir: string;
   registerRecording(r: { callId: string; agentIds: string[]; rawPath: string }): Promise<{ id: string }>;
   isBlocked(number: string): Promise<boolean>;
+  /** How long the journal retries a record write (tests shorten it). */
+  journalRetry?: RetryPolicy;
   log: Logger;
 }
 
@@ -135,6 +138,8 @@ export class CallSession {
   #recorder: CallRecorder;
   #closing: Promise<void> | undefined;
   #recordingFinished: Promise<void> | undefined;
+  /** The call's record, written in order behind the call path (see CallJournal). */
+  readonly #journal: CallJournal;
   #priority: number;
   #groupId: string;
   #offers = 0;
@@ -151,6 +156,8 @@ export class CallSession {
   #playing: { started: boolean; breakWanted: boolean } | undefined;
   /** The registry re-indexes the session when a re-queue gives it a new ACD contact id. */
   onContactChanged: ((contactId: string) => void) | undefined;
+  /** An agent's contact on this call completed (the registry remembers whose journal to wait for). */
+  onContactCompleted: ((agentId: string) => void) | undefined;
   readonly room: string;
   readonly log: Logger;
   readonly #off: (() => void)[] = [];
@@ -170,6 +177,7 @@ export class CallSession {
     this.room = `hotline-${callId}`;
     this.log = deps.log.child({ callId });
     this.#recorder = new CallRecorder(caller, deps.esl, deps.recordingsDir, callId, this.log);
+    this.#journal = new CallJournal(callId, deps.records, deps.bus, this.log, deps.journalRetry);
     const onEvent = (ev: RawEslEvent) => this.#onCallerEvent(ev);
     caller.on('event', onEvent);
     this.#off.push(() => caller.off('event', onEvent));
@@ -188,6 +196,11 @@ export class CallSession {
   get agentIds(): string[] {
     return [...new Set([...this.#legs.values()].map((l) => l.agentId).filter((a): a is string => Boolean(a)))];
   }
+  /** Settles once every record write queued so far is written (or given up). */
+  journalDrained(): Promise<void> {
+    return this.#journal.drained();
+  }
+
   get recordingState(): string {
     return this.#recorder.state;
   }
@@ -207,10 +220,10 @@ export class CallSession {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const first = await this.#enqueue();
-      await this.deps.records.queued(this.callId, { skillGroupId: this.#groupId, serviceNumber: this.caller.channel.destinationNumber });
-      await this.deps.records.event(this.callId, 'queued', null, { skillGroupId: this.#groupId, priority: this.#priority });
+      this.#journal.record('queued', this.callId, { skillGroupId: this.#groupId, serviceNumber: this.caller.channel.destinationNumber });
+      this.#journal.note('queued', null, { skillGroupId: this.#groupId, priority: this.#priority });
       if (first.status === 'overflowed') {
-        await this.deps.records.hint(this.callId, 'overflowed');
+        this.#journal.record('hint', this.callId, 'overflowed');
         return first.reason === 'queue_length' ? 'full' : 'no_agents';
       }
       this.#contactActive = false;
@@ -232,6 +245,7 @@ export class CallSession {
     } finally {
       signal.removeEventListener('abort', onAbort);
       await this.close();
+      await this.#journal.drained();
       this.#markFinished();
     }
   }
@@ -289,12 +303,12 @@ export class CallSession {
       const l = intent.leg;
       l.ended = true;
       if (l.answered) {
-        await this.deps.records.legEnded(l.uuid, 'hangup');
+        this.#journal.record('legEnded', l.uuid, 'hangup', null);
         await this.#agentLeft('agent_hangup');
         return;
       }
       const cause = (l as { cause?: string }).cause ?? 'UNKNOWN';
-      await this.deps.records.legEnded(l.uuid, ringOutcome(cause), cause);
+      this.#journal.record('legEnded', l.uuid, ringOutcome(cause), cause);
       this.deps.bus.emit('call.ringing', this.callId, [l.agentId], { state: 'failed', cause, legUuid: l.uuid });
       if (l.offerId) await this.deps.acd.reject(l.offerId).catch((err: unknown) => this.#ignoreGone(err));
       if (l.offerId || !this.#everAnswered) {
@@ -370,7 +384,7 @@ export class CallSession {
   async #killLeg(l: Leg, outcome: string): Promise<void> {
     if (l.ended) return;
     l.ended = true;
-    await this.deps.records.legEnded(l.uuid, outcome);
+    this.#journal.record('legEnded', l.uuid, outcome, null);
     await commands.uuidKill(this.deps.esl, l.uuid).catch((err: unknown) => this.log.debug({ err, leg: l.uuid }, 'uuid_kill failed (leg already gone)'));
   }
 
@@ -394,8 +408,8 @@ export class CallSession {
     const ringSec = Math.max(1, Math.floor((o.deadline - Date.now()) / 1000) - 1);
     const leg = await this.#newLeg('agent', dial, o.agentId, o.offerId, null);
     this.#offers++;
-    await this.deps.records.offered(this.callId);
-    await this.deps.records.event(this.callId, 'offered', o.agentId, { offerId: o.offerId, legUuid: leg.uuid });
+    this.#journal.record('offered', this.callId);
+    this.#journal.note('offered', o.agentId, { offerId: o.offerId, legUuid: leg.uuid });
     this.#transition(CallState.Ringing, 'offer');
     this.deps.bus.emit('call.ringing', this.callId, [o.agentId], { legUuid: leg.uuid, caller: this.caller.channel.callerIdNumber, serviceNumber: this.caller.channel.destinationNumber, skillGroupId: this.#groupId });
     await this.#setIntent({ kind: 'bridge', leg, timeoutSec: ringSec });
@@ -412,7 +426,7 @@ export class CallSession {
   /** The ACD moved the contact out (wait overflow to voicemail or a flow node). */
   async overflowed(): Promise<void> {
     if (this.#state !== CallState.Queued) return;
-    await this.deps.records.hint(this.callId, this.#offers > 0 ? 'ring_no_answer' : 'overflowed');
+    this.#journal.record('hint', this.callId, this.#offers > 0 ? 'ring_no_answer' : 'overflowed');
     await this.#setIntent({ kind: 'leave', outcome: 'timeout' });
   }
 
@@ -424,8 +438,8 @@ export class CallSession {
       this.#ignoreGone(err);
       return;
     }
-    await this.deps.records.hint(this.callId, this.#offers > 0 ? 'ring_no_answer' : 'overflowed');
-    await this.deps.records.event(this.callId, 'queue_timeout', null, {});
+    this.#journal.record('hint', this.callId, this.#offers > 0 ? 'ring_no_answer' : 'overflowed');
+    this.#journal.note('queue_timeout', null, {});
     await this.#setIntent({ kind: 'leave', outcome: 'timeout' });
   }
 
@@ -483,10 +497,9 @@ export class CallSession {
     this.#agentLeg = l;
     this.#transition(CallState.Talking, 'answered');
     clearTimeout(this.#queueTimer);
-    await this.deps.records.legAnswered(l.uuid);
-    await this.deps.records.answered(this.callId, l.agentId);
-    await this.deps.records.event(this.callId, 'answered', l.agentId, { legUuid: l.uuid, kind: l.kind });
-    this.deps.bus.emit('call.answered', this.callId, [l.agentId], { legUuid: l.uuid, kind: l.kind });
+    this.#journal.record('legAnswered', l.uuid);
+    this.#journal.record('answered', this.callId, l.agentId);
+    this.#journal.note('answered', l.agentId, { legUuid: l.uuid, kind: l.kind }, { type: 'call.answered', agents: [l.agentId] });
     if (this.#recorder.state === RecorderState.Idle) await this.#recorder.start().catch((err: unknown) => this.log.error({ err }, 'starting the recording failed'));
   }
 
@@ -503,7 +516,7 @@ export class CallSession {
     const leg = this.#legs.get(e.uuid);
     if (leg && !leg.ended) {
       leg.ended = true;
-      void this.deps.records.legEnded(leg.uuid, 'hangup').catch(() => undefined);
+      this.#journal.record('legEnded', leg.uuid, 'hangup', null);
     }
     if (e.uuid === this.caller.uuid) return;
     const others = [...this.#members.keys()].filter((u) => u !== this.caller.uuid);
@@ -533,8 +546,7 @@ export class CallSession {
     const wasConference = this.#state === CallState.Conference;
     this.#transition(CallState.Held, 'hold');
     this.#heldFromConference = wasConference;
-    await this.deps.records.event(this.callId, 'held', by, {});
-    this.deps.bus.emit('call.held', this.callId, this.agentIds, {});
+    this.#journal.note('held', by, {}, { type: 'call.held', agents: this.agentIds });
   }
 
   async resume(by: string | null): Promise<void> {
@@ -546,16 +558,15 @@ export class CallSession {
     this.#transition(fromConference ? CallState.Conference : CallState.Talking, 'resume');
     const ms = Date.now() - (this.#holdStartedAt ?? Date.now());
     this.#holdStartedAt = undefined;
-    await this.deps.records.held(this.callId, ms);
-    await this.deps.records.event(this.callId, 'resumed', by, { heldMs: ms });
-    this.deps.bus.emit('call.resumed', this.callId, this.agentIds, { heldMs: ms });
+    this.#journal.record('held', this.callId, ms);
+    this.#journal.note('resumed', by, { heldMs: ms }, { type: 'call.resumed', agents: this.agentIds });
   }
 
   async #closeHoldSegment(): Promise<void> {
     if (this.#holdStartedAt === undefined) return;
     const ms = Date.now() - this.#holdStartedAt;
     this.#holdStartedAt = undefined;
-    await this.deps.records.held(this.callId, ms);
+    this.#journal.record('held', this.callId, ms);
   }
 
   /** Blind transfer. Resolves when the transfer started; ringing/answered events follow. */
@@ -565,9 +576,8 @@ export class CallSession {
     if (target.kind === 'ivr') {
       if (!(await this.deps.records.flowHasNode(this.callId, target.node))) throw new ValidationError(`The call's flow has no node "${target.node}"`, [{ path: 'target.node', message: 'no such node in the flow' }]);
       await this.#closeHoldSegment();
-      await this.deps.records.transferred(this.callId);
-      await this.deps.records.event(this.callId, 'transferred', by, { target });
-      this.deps.bus.emit('call.transferred', this.callId, this.agentIds, { target });
+      this.#journal.record('transferred', this.callId);
+      this.#journal.note('transferred', by, { target }, { type: 'call.transferred', agents: this.agentIds });
       // The agent part ends (legs, recording, ACD contact); the queue node continues the flow at the node.
       await this.#setIntent({ kind: 'leave', outcome: { transfer: 'ivr', node: target.node } });
       await this.#agentLeft('transfer_ivr');
@@ -575,9 +585,8 @@ export class CallSession {
     }
     await this.#closeHoldSegment();
     await this.#completeContact();
-    await this.deps.records.transferred(this.callId);
-    await this.deps.records.event(this.callId, 'transferred', by, { target });
-    this.deps.bus.emit('call.transferred', this.callId, [...this.agentIds, target.kind === 'agent' ? target.agentId : null], { target });
+    this.#journal.record('transferred', this.callId);
+    this.#journal.note('transferred', by, { target }, { type: 'call.transferred', agents: [...this.agentIds, target.kind === 'agent' ? target.agentId : null] });
     const killOld = this.#state === CallState.Conference ? undefined : old;
     if (target.kind === 'group') {
       this.#transition(CallState.Queued, 'transfer to group');
@@ -617,18 +626,17 @@ export class CallSession {
     this.#transition(CallState.Consulting, 'consult');
     this.#holdStartedAt = Date.now();
     await this.#setIntent({ kind: 'wait' }, { moveToRoom: agent });
-    await this.deps.records.event(this.callId, 'consult', by, { target, legUuid: leg.uuid });
-    this.deps.bus.emit('call.consult', this.callId, [...this.agentIds], { state: 'ringing', target, legUuid: leg.uuid });
+    this.#journal.note('consult', by, { target, legUuid: leg.uuid }, { type: 'call.consult', agents: this.agentIds, data: { state: 'ringing', target, legUuid: leg.uuid } });
     void commands
       .originate(this.deps.esl, { endpoint: dial, uuid: leg.uuid, callId: this.callId, timeoutSec: RING_SEC, callerIdNumber: this.caller.channel.destinationNumber, destination: { app: 'conference', arg: `${this.room}@default` }, variables: { hotline_leg: 'consult' } })
       .then(async () => {
         leg.answered = true;
-        await this.deps.records.legAnswered(leg.uuid);
+        this.#journal.record('legAnswered', leg.uuid);
         this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'answered', legUuid: leg.uuid });
       })
       .catch(async (err: unknown) => {
         leg.ended = true;
-        await this.deps.records.legEnded(leg.uuid, 'consult_failed', err instanceof Error ? err.message : String(err)).catch(() => undefined);
+        this.#journal.record('legEnded', leg.uuid, 'consult_failed', err instanceof Error ? err.message : String(err));
         this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'failed', legUuid: leg.uuid });
       });
     return { legUuid: leg.uuid };
@@ -651,10 +659,9 @@ export class CallSession {
     await this.#setIntent({ kind: 'conference' }, { kill: agent, outcome: 'transferred' });
     this.#agentLeg = c;
     this.#consultLeg = undefined;
-    await this.deps.records.transferred(this.callId);
-    await this.deps.records.answered(this.callId, c.agentId);
-    await this.deps.records.event(this.callId, 'transferred', by, { consult: true, legUuid: c.uuid });
-    this.deps.bus.emit('call.transferred', this.callId, [...this.agentIds], { consult: true, legUuid: c.uuid });
+    this.#journal.record('transferred', this.callId);
+    this.#journal.record('answered', this.callId, c.agentId);
+    this.#journal.note('transferred', by, { consult: true, legUuid: c.uuid }, { type: 'call.transferred', agents: this.agentIds });
   }
 
   /** Consult → cancel: the consulted party is dropped, the caller is back with the agent. */
@@ -664,8 +671,7 @@ export class CallSession {
     this.#transition(CallState.Conference, 'consult cancelled');
     await this.#setIntent({ kind: 'conference' }, { kill: c, outcome: 'cancelled' });
     this.#consultLeg = undefined;
-    await this.deps.records.event(this.callId, 'consult_cancelled', by, { legUuid: c.uuid });
-    this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'cancelled', legUuid: c.uuid });
+    this.#journal.note('consult_cancelled', by, { legUuid: c.uuid }, { type: 'call.consult', agents: this.agentIds, data: { state: 'cancelled', legUuid: c.uuid } });
   }
 
   /** Consult → three-way: the caller joins the agent and the consulted party (join/leave tones). */
@@ -676,15 +682,14 @@ export class CallSession {
     this.#transition(CallState.Conference, 'three-way');
     await this.#setIntent({ kind: 'conference' });
     this.#consultLeg = undefined;
-    if (c.agentId) await this.deps.records.answered(this.callId, c.agentId);
-    await this.deps.records.event(this.callId, 'conference', by, { legUuid: c.uuid });
-    this.deps.bus.emit('call.conference', this.callId, this.agentIds, { parties: 3 });
+    if (c.agentId) this.#journal.record('answered', this.callId, c.agentId);
+    this.#journal.note('conference', by, { legUuid: c.uuid }, { type: 'call.conference', agents: this.agentIds, data: { parties: 3 } });
   }
 
   /** The agent leaves and the caller goes on in the flow (the satisfaction survey). */
   async sendToSurvey(by: string | null): Promise<void> {
     this.#requireAgentPart();
-    await this.deps.records.event(this.callId, 'survey_sent', by, {});
+    this.#journal.note('survey_sent', by, {});
     await this.#setIntent({ kind: 'leave', outcome: 'answered' });
     await this.#agentLeft('survey');
   }
@@ -697,17 +702,17 @@ export class CallSession {
 
   async pauseRecording(by: string | null): Promise<void> {
     await this.#recorder.pause();
-    await this.deps.records.event(this.callId, 'recording_paused', by, {});
+    this.#journal.note('recording_paused', by, {});
   }
 
   async resumeRecording(by: string | null): Promise<void> {
     await this.#recorder.resume();
-    await this.deps.records.event(this.callId, 'recording_resumed', by, {});
+    this.#journal.note('recording_resumed', by, {});
   }
 
   /** Ends the whole call. */
   async hangup(by: string | null): Promise<void> {
-    await this.deps.records.event(this.callId, 'hangup', by, {});
+    this.#journal.note('hangup', by, {});
     await commands.uuidKill(this.deps.esl, this.caller.uuid).catch((err: unknown) => this.log.debug({ err }, 'caller already gone'));
   }
 
@@ -719,7 +724,7 @@ export class CallSession {
     this.#transition(CallState.AgentLeft, why);
     if (this.#intent.kind !== 'leave') this.#intent = { kind: 'leave', outcome: 'answered' };
     await this.#completeContact();
-    await this.deps.records.agentLeft(this.callId);
+    this.#journal.record('agentLeft', this.callId);
     this.deps.bus.emit('call.agent_left', this.callId, this.agentIds, { why });
     await this.#endLegs('agent_left');
     await this.#finishRecording();
@@ -727,13 +732,16 @@ export class CallSession {
 
   /**
    * The ACD contact ends: the agent who took the offer starts wrap-up. The timeline row is
-   * written first, so the wrap-up's end (an ACD presence event) can find its call and leg.
+   * queued first; the wrap-up's end (an ACD presence event) waits for this call's journal
+   * (CallSessions.journalOf) before it looks for its call and leg.
    */
   async #completeContact(): Promise<void> {
     if (!this.#contactActive) return;
     this.#contactActive = false;
     const leg = this.#agentLeg;
-    await this.deps.records.event(this.callId, 'contact_completed', leg?.agentId ?? null, { contactId: this.#contactId, legUuid: leg?.uuid ?? null });
+    this.#journal.note('contact_completed', leg?.agentId ?? null, { contactId: this.#contactId, legUuid: leg?.uuid ?? null });
+    if (leg?.agentId) this.onContactCompleted?.(leg.agentId);
+    // The ACD first: the agent's next offer never waits on the record (the journal writes it behind).
     await this.deps.acd.complete(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
   }
 
@@ -754,7 +762,7 @@ export class CallSession {
     this.#contactId = randomUUID();
     this.onContactChanged?.(this.#contactId);
     const r = await this.#enqueue();
-    await this.deps.records.event(this.callId, 'queued', null, { skillGroupId: this.#groupId, priority: this.#priority, requeue: true });
+    this.#journal.note('queued', null, { skillGroupId: this.#groupId, priority: this.#priority, requeue: true });
     if (r.status === 'overflowed') await this.#setIntent({ kind: 'leave', outcome: 'no_agents' });
   }
 
@@ -768,11 +776,11 @@ export class CallSession {
     if (state === CallState.Ended) return;
     if (state === CallState.Queued || state === CallState.Ringing) {
       await this.deps.acd.abandon(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
-      await this.deps.records.hint(this.callId, state === CallState.Ringing ? 'abandoned_ringing' : this.#everAnswered ? 'answered' : 'abandoned_queue');
+      this.#journal.record('hint', this.callId, state === CallState.Ringing ? 'abandoned_ringing' : this.#everAnswered ? 'answered' : 'abandoned_queue');
     } else if (state !== CallState.AgentLeft) {
       await this.#closeHoldSegment();
       await this.#completeContact();
-      await this.deps.records.agentLeft(this.callId);
+      this.#journal.record('agentLeft', this.callId);
     }
     this.#state = CallState.Ended;
   }
@@ -791,18 +799,18 @@ export class CallSession {
   async #registerRecording(): Promise<void> {
     const file = await this.#recorder.stop();
     if (!file) return;
-    try {
-      const rec = await this.deps.registerRecording({ callId: this.callId, agentIds: this.agentIds, rawPath: file });
-      await this.deps.records.setRecording(this.callId, rec.id);
-    } catch (err) {
-      this.log.error({ err, file }, 'registering the recording failed');
-    }
+    const agentIds = this.agentIds;
+    // In the journal: retried like any record write (registering is idempotent per file), in order.
+    this.#journal.write('recording', async (r) => {
+      const rec = await this.deps.registerRecording({ callId: this.callId, agentIds, rawPath: file });
+      await r.setRecording(this.callId, rec.id);
+    });
   }
 
   async #newLeg(kind: LegKind, dial: string, agentId: string | null, offerId: string | null, number: string | null): Promise<Leg> {
     const leg = new Leg(randomUUID(), kind, dial, agentId, offerId, number);
     this.#legs.set(leg.uuid, leg);
-    await this.deps.records.legStarted({ uuid: leg.uuid, callId: this.callId, kind, agentId, number, dial });
+    this.#journal.record('legStarted', { uuid: leg.uuid, callId: this.callId, kind, agentId, number, dial });
     return leg;
   }
 

@@ -24,6 +24,8 @@ export class CallSessions implements QueuePort, OfferSink {
   readonly #byCall = new Map<string, CallSession>();
   readonly #byContact = new Map<string, CallSession>();
   readonly #byRoom = new Map<string, CallSession>();
+  /** The call each agent last completed a contact on: its wrap-up's end waits for that call's record. */
+  readonly #lastCompleted = new Map<string, CallSession>();
   /** Skill groups by the name a flow queues for: a queueing caller never waits on a slow Postgres for it. */
   readonly #groups: ReadThroughCache<string, string | undefined>;
 
@@ -53,6 +55,11 @@ export class CallSessions implements QueuePort, OfferSink {
     return [...this.#byCall.values()].find((s) => s.caller.uuid === uuid);
   }
 
+  /** Settles when the record of the agent's last completed call is written (immediately when there is none). */
+  async journalOf(agentId: string): Promise<void> {
+    await this.#lastCompleted.get(agentId)?.journalDrained();
+  }
+
   list(): CallSession[] {
     return [...this.#byCall.values()];
   }
@@ -74,6 +81,7 @@ export class CallSessions implements QueuePort, OfferSink {
     this.#byContact.set(session.contactId, session);
     this.#byRoom.set(session.room, session);
     session.onContactChanged = (id) => this.#byContact.set(id, session);
+    session.onContactCompleted = (agentId) => this.#lastCompleted.set(agentId, session);
     await this.ownership?.claim(req.callId).catch((err: unknown) => this.deps.log.warn({ err, callId: req.callId }, 'claiming the call for remote control failed'));
     try {
       return await session.run(signal);

@@ -210,6 +210,39 @@ describe('calls end to end on the simulator', () => {
     await calls.idle();
   }, 60_000);
 
+  test('Postgres failing mid-call: the agent is freed at once and the record catches up, in order, with the real times', async () => {
+    await acd.setPresence(agents[2]!.id, { state: 'ready' });
+    const caller = await sim.placeCall({ from: '13800000021', to: number });
+    const s = await sessionOf(caller);
+    await inState(s, CallState.Talking);
+    const agentId = s.currentAgentId!;
+    await db.query('ALTER TABLE call_events RENAME TO call_events_away');
+    let renamedBack = false;
+    try {
+      await s.hold(agentId);
+      await s.resume(agentId);
+      const hungUpAt = Date.now();
+      await caller.hangup();
+      // The ACD does not wait for the record: the agent is free (wrap-up 0.1 s) while every timeline write fails.
+      await waitFor(async () => ((await acd.agents()).find((a) => a.agentId === agentId)?.load.voice === 0 ? true : undefined), 'the agent is free', 5_000);
+      await new Promise((r) => setTimeout(r, 300));
+      await db.query('ALTER TABLE call_events_away RENAME TO call_events');
+      renamedBack = true;
+      const row = await ended(s.callId);
+      expect(row).toMatchObject({ disposition: 'answered', agent_id: agentId, hold_count: 1 });
+      const events = (await db.query<{ type: string; at: Date }>('SELECT type, at FROM call_events WHERE call_id = $1 ORDER BY id', [s.callId])).rows;
+      const types = events.map((e) => e.type);
+      expect(types.indexOf('held')).toBeLessThan(types.indexOf('resumed'));
+      expect(types.indexOf('resumed')).toBeLessThan(types.indexOf('contact_completed'));
+      // The rows carry when it happened, not when the write finally got through.
+      expect(events.find((e) => e.type === 'contact_completed')!.at.getTime()).toBeLessThan(hungUpAt + 250);
+    } finally {
+      if (!renamedBack) await db.query('ALTER TABLE call_events_away RENAME TO call_events');
+      for (const a of agents) await acd.setPresence(a.id, { state: 'not_ready', reason: 'busy' } as never);
+    }
+    await calls.idle();
+  }, 60_000);
+
   test('a contact whose call is gone is abandoned, not offered in a loop; the agent stays free', async () => {
     const ghost = crypto.randomUUID();
     const offers: string[] = [];
