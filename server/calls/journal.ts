@@ -35,7 +35,7 @@ export interface RecordArgs {
 }
 
 function run<K extends keyof RecordArgs>(r: RecordWrites, name: K, args: RecordArgs[K], at: Date): Promise<void> {
-  const a = args as RecordArgs[keyof RecordArgs];
+  const a: RecordArgs[keyof RecordArgs] = args;
   switch (name) {
     case 'event': {
       const [callId, type, agentId, data] = a as RecordArgs['event'];

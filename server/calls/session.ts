@@ -406,7 +406,7 @@ export class CallSession {
     const dial = await this.deps.agentDial(o.agentId);
     if (!dial) throw new NotFoundError('Agent phone');
     const ringSec = Math.max(1, Math.floor((o.deadline - Date.now()) / 1000) - 1);
-    const leg = await this.#newLeg('agent', dial, o.agentId, o.offerId, null);
+    const leg = this.#newLeg('agent', dial, o.agentId, o.offerId, null);
     this.#offers++;
     this.#journal.record('offered', this.callId);
     this.#journal.note('offered', o.agentId, { offerId: o.offerId, legUuid: leg.uuid });
@@ -562,7 +562,7 @@ export class CallSession {
     this.#journal.note('resumed', by, { heldMs: ms }, { type: 'call.resumed', agents: this.agentIds });
   }
 
-  async #closeHoldSegment(): Promise<void> {
+  #closeHoldSegment(): void {
     if (this.#holdStartedAt === undefined) return;
     const ms = Date.now() - this.#holdStartedAt;
     this.#holdStartedAt = undefined;
@@ -575,7 +575,7 @@ export class CallSession {
     if (target.kind === 'external' && (await this.deps.isBlocked(target.number))) throw new ValidationError('This number is blacklisted', [{ path: 'target.number', message: 'blacklisted' }]);
     if (target.kind === 'ivr') {
       if (!(await this.deps.records.flowHasNode(this.callId, target.node))) throw new ValidationError(`The call's flow has no node "${target.node}"`, [{ path: 'target.node', message: 'no such node in the flow' }]);
-      await this.#closeHoldSegment();
+      this.#closeHoldSegment();
       this.#journal.record('transferred', this.callId);
       this.#journal.note('transferred', by, { target }, { type: 'call.transferred', agents: this.agentIds });
       // The agent part ends (legs, recording, ACD contact); the queue node continues the flow at the node.
@@ -583,7 +583,7 @@ export class CallSession {
       await this.#agentLeft('transfer_ivr');
       return;
     }
-    await this.#closeHoldSegment();
+    this.#closeHoldSegment();
     await this.#completeContact();
     this.#journal.record('transferred', this.callId);
     this.#journal.note('transferred', by, { target }, { type: 'call.transferred', agents: [...this.agentIds, target.kind === 'agent' ? target.agentId : null] });
@@ -597,7 +597,7 @@ export class CallSession {
       await this.#requeue();
       return;
     }
-    const leg = target.kind === 'agent' ? await this.#agentLegFor(target.agentId) : await this.#newLeg('external', this.deps.gatewayDial.replace('{number}', target.number), null, null, target.number);
+    const leg = target.kind === 'agent' ? await this.#agentLegFor(target.agentId) : this.#newLeg('external', this.deps.gatewayDial.replace('{number}', target.number), null, null, target.number);
     this.#transition(CallState.Ringing, 'blind transfer');
     this.deps.bus.emit('call.ringing', this.callId, [leg.agentId], { legUuid: leg.uuid, transfer: true });
     await this.#setIntent({ kind: 'bridge', leg, timeoutSec: RING_SEC }, { kill: killOld, outcome: 'transferred' });
@@ -619,9 +619,9 @@ export class CallSession {
     if (!dial) throw new NotFoundError('Agent phone');
     if (this.#state === CallState.Held) {
       await commands.uuidHold(this.deps.esl, agent.uuid, 'off').catch(() => undefined);
-      await this.#closeHoldSegment();
+      this.#closeHoldSegment();
     }
-    const leg = await this.#newLeg('consult', dial, target.kind === 'agent' ? target.agentId : null, null, target.kind === 'external' ? target.number : null);
+    const leg = this.#newLeg('consult', dial, target.kind === 'agent' ? target.agentId : null, null, target.kind === 'external' ? target.number : null);
     this.#consultLeg = leg;
     this.#transition(CallState.Consulting, 'consult');
     this.#holdStartedAt = Date.now();
@@ -629,12 +629,12 @@ export class CallSession {
     this.#journal.note('consult', by, { target, legUuid: leg.uuid }, { type: 'call.consult', agents: this.agentIds, data: { state: 'ringing', target, legUuid: leg.uuid } });
     void commands
       .originate(this.deps.esl, { endpoint: dial, uuid: leg.uuid, callId: this.callId, timeoutSec: RING_SEC, callerIdNumber: this.caller.channel.destinationNumber, destination: { app: 'conference', arg: `${this.room}@default` }, variables: { hotline_leg: 'consult' } })
-      .then(async () => {
+      .then(() => {
         leg.answered = true;
         this.#journal.record('legAnswered', leg.uuid);
         this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'answered', legUuid: leg.uuid });
       })
-      .catch(async (err: unknown) => {
+      .catch((err: unknown) => {
         leg.ended = true;
         this.#journal.record('legEnded', leg.uuid, 'consult_failed', err instanceof Error ? err.message : String(err));
         this.deps.bus.emit('call.consult', this.callId, this.agentIds, { state: 'failed', legUuid: leg.uuid });
@@ -653,7 +653,7 @@ export class CallSession {
     const c = this.#requireConsult();
     if (!c.answered || c.ended) throw new InvalidStateError('the consulted party has not answered');
     const agent = this.#agentLeg!;
-    await this.#closeHoldSegment();
+    this.#closeHoldSegment();
     await this.#completeContact();
     this.#transition(CallState.Conference, 'consult complete');
     await this.#setIntent({ kind: 'conference' }, { kill: agent, outcome: 'transferred' });
@@ -667,7 +667,7 @@ export class CallSession {
   /** Consult → cancel: the consulted party is dropped, the caller is back with the agent. */
   async consultCancel(by: string | null): Promise<void> {
     const c = this.#requireConsult();
-    await this.#closeHoldSegment();
+    this.#closeHoldSegment();
     this.#transition(CallState.Conference, 'consult cancelled');
     await this.#setIntent({ kind: 'conference' }, { kill: c, outcome: 'cancelled' });
     this.#consultLeg = undefined;
@@ -678,7 +678,7 @@ export class CallSession {
   async merge(by: string | null): Promise<void> {
     const c = this.#requireConsult();
     if (!c.answered || c.ended) throw new InvalidStateError('the consulted party has not answered');
-    await this.#closeHoldSegment();
+    this.#closeHoldSegment();
     this.#transition(CallState.Conference, 'three-way');
     await this.#setIntent({ kind: 'conference' });
     this.#consultLeg = undefined;
@@ -720,7 +720,7 @@ export class CallSession {
 
   async #agentLeft(why: string): Promise<void> {
     if (this.#state === CallState.AgentLeft || this.#state === CallState.Ended) return;
-    await this.#closeHoldSegment();
+    this.#closeHoldSegment();
     this.#transition(CallState.AgentLeft, why);
     if (this.#intent.kind !== 'leave') this.#intent = { kind: 'leave', outcome: 'answered' };
     await this.#completeContact();
@@ -778,7 +778,7 @@ export class CallSession {
       await this.deps.acd.abandon(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
       this.#journal.record('hint', this.callId, state === CallState.Ringing ? 'abandoned_ringing' : this.#everAnswered ? 'answered' : 'abandoned_queue');
     } else if (state !== CallState.AgentLeft) {
-      await this.#closeHoldSegment();
+      this.#closeHoldSegment();
       await this.#completeContact();
       this.#journal.record('agentLeft', this.callId);
     }
@@ -807,7 +807,7 @@ export class CallSession {
     });
   }
 
-  async #newLeg(kind: LegKind, dial: string, agentId: string | null, offerId: string | null, number: string | null): Promise<Leg> {
+  #newLeg(kind: LegKind, dial: string, agentId: string | null, offerId: string | null, number: string | null): Leg {
     const leg = new Leg(randomUUID(), kind, dial, agentId, offerId, number);
     this.#legs.set(leg.uuid, leg);
     this.#journal.record('legStarted', { uuid: leg.uuid, callId: this.callId, kind, agentId, number, dial });
