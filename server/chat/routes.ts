@@ -215,6 +215,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       tag,
       summary: 'Uploads an image or file to a conversation (multipart field "file"); send it with a message of kind image/file',
       access: 'public',
+      bodyType: 'multipart',
       params: convParams,
       status: 201,
       handler: async ({ params, req, res }) => {

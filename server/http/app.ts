@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { AuthService } from '../auth/auth-service';
 import type { Logger } from '../logging/logger';
 import { NotFoundError } from '../platform/errors';
+import { guardQuery } from './body';
 import { errorHandler } from './errors';
 import { mountRoutes } from './mount';
 import { openApiDocument } from './openapi';
@@ -18,6 +19,8 @@ export interface HttpAppDeps {
   crossOriginPaths?: string[];
   /** Number of reverse proxies in front of Hotline, so req.ip is the client's address. */
   trustProxy?: number;
+  /** Origins of Hotline's own pages (PUBLIC_ORIGINS): cookie-authenticated changes from anywhere else are refused. */
+  publicOrigins: () => readonly string[];
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -28,9 +31,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     // No credentials: a page on another site can never ride a staff member's or visitor's cookie.
     app.use(deps.crossOriginPaths, cors({ origin: '*', credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'x-visitor-token'], maxAge: 600 }));
   }
-  app.use(express.json({ limit: '1mb' }));
-  // FreeSWITCH's mod_xml_curl posts form-encoded fields.
-  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  // Bodies are parsed per route (see mountRoutes and body.ts): JSON unless a route declares otherwise.
+  app.use(guardQuery);
   app.use(cookieParser());
 
   const openapi = route({ method: 'get', path: '/api/openapi.json', tag: 'system', summary: 'This API description', access: 'public', handler: () => Promise.resolve(doc) });
