@@ -104,7 +104,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       if (m.stop) closers.push({ step: `module ${m.name}`, fn: () => m.stop!() });
     }
     const routes = [
-      ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
+      ...healthRoutes({ auth, db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
       ...authRoutes({ db, auth, cookie: { secure: config.cookieSecure, maxAgeSeconds: config.sessionTtlSeconds } }),
       ...orgUnitRoutes({ db }),
       ...roleRoutes({ db }),

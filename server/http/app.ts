@@ -1,6 +1,7 @@
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { AuthService } from '../auth/auth-service';
 import type { Logger } from '../logging/logger';
 import { NotFoundError } from '../platform/errors';
@@ -27,9 +28,15 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(securityHeaders());
   if (deps.crossOriginPaths?.length) {
     // No credentials: a page on another site can never ride a staff member's or visitor's cookie.
     app.use(deps.crossOriginPaths, cors({ origin: '*', credentials: false, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'x-visitor-token'], maxAge: 600 }));
+    // The widget shows conversation images with <img> on the customer's page (no-cors).
+    app.use(deps.crossOriginPaths, (_req, res, next) => {
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      next();
+    });
   }
   // Bodies are parsed per route (see mountRoutes and body.ts): JSON unless a route declares otherwise.
   app.use(guardQuery);
@@ -45,4 +52,33 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/**
+ * helmet: nosniff on every response (JSON included), and a strict CSP with
+ * frame-ancestors 'self' for staff pages, so no other site can frame the workspace
+ * (clickjacking). Routes serving to other sites loosen what they must (/chat/page,
+ * widget.js).
+ */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+      },
+    },
+    frameguard: { action: 'sameorigin' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    // HSTS belongs to the TLS-terminating proxy, which knows whether HTTPS is really in front.
+    strictTransportSecurity: false,
+  });
 }
