@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AuthService } from '../auth/auth-service';
 import { can, type Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
@@ -15,19 +15,20 @@ export interface MountDeps {
   publicOrigins: () => readonly string[];
 }
 
-/** Mounts routes on a router: parse the body, authenticate, authorise, validate params/query/body, run, reply. */
+/**
+ * Mounts routes on a router: authenticate and authorise (before reading any body, so a
+ * stranger learns nothing and costs no parsing), parse the body, validate
+ * params/query/body, run, reply.
+ */
 export function mountRoutes(routes: Route[], deps: MountDeps): Router {
   const router = express.Router();
   for (const r of routes) {
-    router[r.method](r.path, ...bodyParser(r.bodyType ?? 'json'), async (req: Request, res: Response) => {
-      const principal = r.access === 'public' ? undefined : await deps.auth.authenticate(req);
-      if (r.access !== 'public') {
-        if (!principal) throw new UnauthorizedError();
-        refuseCrossSite(req, principal, deps.publicOrigins());
-        if (r.access !== 'authenticated' && !can(principal, r.access.permission)) {
-          throw new ForbiddenError(`This needs the permission ${r.access.permission}`);
-        }
-      }
+    const authorise = async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.principal = await principalFor(r, req, deps);
+      next();
+    };
+    router[r.method](r.path, authorise, ...bodyParser(r.bodyType ?? 'json'), async (req: Request, res: Response) => {
+      const principal = res.locals.principal as Principal | undefined;
       const params = parse(r, 'params', req.params);
       const query = parse(r, 'query', req.query);
       const body = parse(r, 'body', req.body ?? {});
@@ -40,6 +41,17 @@ export function mountRoutes(routes: Route[], deps: MountDeps): Router {
     });
   }
   return router;
+}
+
+async function principalFor(r: Route, req: Request, deps: MountDeps): Promise<Principal | undefined> {
+  if (r.access === 'public') return undefined;
+  const principal = await deps.auth.authenticate(req);
+  if (!principal) throw new UnauthorizedError();
+  refuseCrossSite(req, principal, deps.publicOrigins());
+  if (r.access !== 'authenticated' && !can(principal, r.access.permission)) {
+    throw new ForbiddenError(`This needs the permission ${r.access.permission}`);
+  }
+  return principal;
 }
 
 /** CSRF: a change made with the session cookie must come from one of our own pages. API tokens are not ambient, so they are exempt. */
