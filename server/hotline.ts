@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { migrate } from './db/migrate';
 import { createPool, type Db } from './db/pool';
 import { createHttpApp } from './http/app';
+import { defaultPublicOrigins } from './http/origin';
 import { healthRoutes, type FreeswitchNodeHealth } from './http/health';
 import type { Logger } from './logging/logger';
 import { agentRoutes } from './org/agents.routes';
@@ -103,7 +104,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       if (m.stop) closers.push({ step: `module ${m.name}`, fn: () => m.stop!() });
     }
     const routes = [
-      ...healthRoutes({ db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
+      ...healthRoutes({ auth, db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
       ...authRoutes({ db, auth, cookie: { secure: config.cookieSecure, maxAgeSeconds: config.sessionTtlSeconds } }),
       ...orgUnitRoutes({ db }),
       ...roleRoutes({ db }),
@@ -112,7 +113,10 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       ...auditRoutes({ db }),
       ...modules.flatMap((m) => m.routes?.(ctx) ?? []),
     ];
-    const app = createHttpApp({ auth, log, routes, version: VERSION, crossOriginPaths: modules.flatMap((m) => m.crossOriginPaths ?? []) });
+    // The listening port (PORT=0: ephemeral) is known only after listen; the default origins follow it.
+    let listeningPort = config.port;
+    const origins = () => config.publicOrigins ?? defaultPublicOrigins(config.host, listeningPort);
+    const app = createHttpApp({ auth, log, routes, version: VERSION, crossOriginPaths: modules.flatMap((m) => m.crossOriginPaths ?? []), publicOrigins: origins });
     const server = http.createServer(app);
     for (const m of modules) m.attach?.(server, ctx);
     await new Promise<void>((resolve, reject) => {
@@ -129,6 +133,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
         }),
     });
     const port = (server.address() as AddressInfo).port;
+    listeningPort = port;
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     log.info({ port, host: config.host }, 'Hotline HTTP listening');
     return { port, url: `http://${host}:${port}`, db, redis, services: ctx.services, close };

@@ -18,10 +18,12 @@ export interface AuditEntry {
 }
 
 /** Secrets never enter the audit log, even hashed. */
-const SECRET_KEYS = new Set(['password', 'password_hash', 'passwordHash', 'token', 'token_hash', 'tokenHash']);
+const SECRET_KEYS = new Set(['password', 'password_hash', 'passwordHash', 'token', 'token_hash', 'tokenHash', 'secret', 'sipPassword', 'sip_password']);
 
 function scrub(value: unknown): unknown {
   if (value === undefined || value === null || typeof value !== 'object') return value ?? null;
+  // A Date has no own enumerable keys: walking it like a plain object stored `{}` (createdAt: {}).
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) return value.map(scrub);
   return Object.fromEntries(Object.entries(value).filter(([k]) => !SECRET_KEYS.has(k)).map(([k, v]) => [k, scrub(v)]));
 }

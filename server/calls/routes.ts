@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { can } from '../auth/principal';
+import { audited } from '../audit/audited';
 import type { Db } from '../db/pool';
+import { actorOf } from '../http/actor';
 import { idParams, route, type Route } from '../http/route';
 import { NotFoundError } from '../platform/errors';
 import type { ClickToCall } from './click-to-call';
@@ -194,7 +196,11 @@ export function callRoutes({ db, control, clickToCall, callExports, defaultServi
       access: { permission: 'settings.manage' },
       body: z.object({ kind: z.enum(['call', 'quality']), name: z.string().trim().min(1).max(64), parentId: z.uuid().optional() }),
       status: 201,
-      handler: (ctx) => createTagDef(db, ctx.body),
+      handler: (ctx) =>
+        audited(db, actorOf(ctx), { action: 'call_tag.create', entityType: 'call_tag' }, async (tx) => {
+          const def = (await createTagDef(tx, ctx.body)) as { id: string };
+          return { result: def, entityId: def.id };
+        }),
     }),
     route({
       method: 'get',

@@ -6,6 +6,9 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { BlacklistService } from '../blacklist/module';
 import { can, type Principal } from '../auth/principal';
+import { audited } from '../audit/audited';
+import { actorOf as auditActor } from '../http/actor';
+import { normalizeOrigin } from '../http/origin';
 import { idParams, route, type Route } from '../http/route';
 import type { ModuleContext } from '../module';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../platform/errors';
@@ -20,6 +23,12 @@ import type { Actor, ChatService } from './service';
 import * as store from './store';
 
 const tag = 'chat';
+/** An origin a customer's page is served from, as browsers send it (scheme://host[:port]); stored normalised. */
+const siteOrigin = z
+  .string()
+  .max(200)
+  .refine((o) => normalizeOrigin(o) === o.replace(/\/$/, '').toLowerCase(), 'an origin: scheme://host[:port], no path')
+  .transform((o) => normalizeOrigin(o)!);
 // From server/chat in the source tree, or dist/server/chat in a build.
 const WIDGET_DIR = ['../../web-widget', '../../../web-widget'].map((p) => path.resolve(__dirname, p)).find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '../../web-widget');
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 5 } }).single('file');
@@ -96,6 +105,8 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       handler: ({ res }) => {
         res.setHeader('Content-Type', 'application/javascript; charset=utf-8');
         res.setHeader('Cache-Control', 'public, max-age=300');
+        // Customers' pages load it with <script>: a no-cors fetch that CORP same-origin would block.
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
         res.send(fs.readFileSync(path.join(WIDGET_DIR, 'widget.js')));
         return Promise.resolve();
       },
@@ -107,15 +118,17 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       summary: 'Standalone chat page for a site (?site=KEY, optional signed identity: customerId, name, ts, sig)',
       access: 'public',
       query: z.object({ site: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/), lang: z.enum(['zh', 'en']).optional() }).loose(),
-      handler: ({ res, query }) => {
+      handler: async ({ res, query }) => {
+        const site = await store.siteByKey(db, query.site);
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
-        res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:");
+        // Who may frame the page is the site's list; CSP frame-ancestors says it, so helmet's X-Frame-Options (SAMEORIGIN only) goes.
+        res.removeHeader('X-Frame-Options');
+        res.setHeader('Content-Security-Policy', `default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors ${["'self'", ...(site?.allowedOrigins ?? [])].join(' ')}`);
         const lang = query.lang === 'en' ? 'en' : 'zh';
         res.send(
           `<!doctype html><html lang="${lang === 'en' ? 'en' : 'zh-CN'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Chat</title></head>` +
             `<body style="margin:0"><script src="/chat/widget.js" data-site="${query.site}" data-mode="page" data-lang="${lang}"></script></body></html>`,
         );
-        return Promise.resolve();
       },
     }),
     // ── visitors ──
@@ -215,6 +228,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       tag,
       summary: 'Uploads an image or file to a conversation (multipart field "file"); send it with a message of kind image/file',
       access: 'public',
+      bodyType: 'multipart',
       params: convParams,
       status: 201,
       handler: async ({ params, req, res }) => {
@@ -368,10 +382,15 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
         navigation: z.object({ enabled: z.boolean(), prompt: z.string().max(200), options: z.array(z.object({ id: z.string().min(1).max(100), title: z.string().min(1).max(100), description: z.string().max(300).optional(), enabled: z.boolean().default(true) })).max(20) }).default({ enabled: false, prompt: '', options: [] }),
         schedule: z.object({ timezone: z.string().min(1), windows: z.array(z.object({ days: z.array(z.number().int().min(0).max(6)), from: z.string().regex(/^\d\d:\d\d$/), to: z.string().regex(/^\d\d:\d\d$/) })), holidays: z.array(z.string()).optional() }).nullable().default(null),
         enabled: z.boolean().default(true),
+        allowedOrigins: z.array(siteOrigin).max(50).default([]).describe('origins (https://shop.example) allowed to frame /chat/page'),
       }),
-      handler: async ({ body }) => {
-        const existing = body.id ? await store.siteById(db, body.id) : undefined;
-        return store.upsertSite(db, { ...body, secret: body.secret ?? existing?.secret ?? crypto.randomBytes(24).toString('hex') });
+      handler: async (ctx) => {
+        const { body } = ctx;
+        return audited(db, auditActor(ctx), { action: 'chat_site.save', entityType: 'chat_site' }, async (tx) => {
+          const existing = body.id ? await store.siteById(tx, body.id) : undefined;
+          const site = await store.upsertSite(tx, { ...body, secret: body.secret ?? existing?.secret ?? crypto.randomBytes(24).toString('hex') });
+          return { result: site, entityId: site.id, before: existing ?? null, after: site };
+        });
       },
     }),
     ...libraryRoutes({ db }),

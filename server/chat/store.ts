@@ -15,6 +15,8 @@ export interface Site {
   navigation: { enabled: boolean; prompt: string; options: { id: string; title: string; description?: string; enabled?: boolean }[] };
   schedule: { timezone: string; windows: { days: number[]; from: string; to: string }[]; holidays?: string[] } | null;
   enabled: boolean;
+  /** Origins allowed to frame /chat/page (normalised scheme://host[:port]). */
+  allowedOrigins: string[];
 }
 
 export interface Conversation {
@@ -47,7 +49,7 @@ export interface Message {
   recalledAt: number | null;
 }
 
-const SITE = `id, key, name, secret, group_id AS "groupId", widget, navigation, schedule, enabled`;
+const SITE = `id, key, name, secret, group_id AS "groupId", widget, navigation, schedule, enabled, allowed_origins AS "allowedOrigins"`;
 const CONV = `id, site_id AS "siteId", visitor_id AS "visitorId", state, navigation, agent_id AS "agentId", contact_id AS "contactId", leg, language, end_reason AS "endReason", rating_invited_at AS "ratingInvitedAt", created_at AS "createdAt", ended_at AS "endedAt"`;
 const MSG = `id::text, conversation_id AS "conversationId", sender_kind AS "senderKind", sender_id AS "senderId", kind, body, file_id AS "fileId", client_id AS "clientId",
   (extract(epoch from created_at) * 1000)::float8 AS "createdAt", (extract(epoch from read_at) * 1000)::float8 AS "readAt", (extract(epoch from recalled_at) * 1000)::float8 AS "recalledAt"`;
@@ -63,9 +65,9 @@ export async function listSites(q: Queryable): Promise<Site[]> {
 }
 export async function upsertSite(q: Queryable, s: Omit<Site, 'id'> & { id?: string }): Promise<Site> {
   const { rows } = await q.query<Site>(
-    `INSERT INTO chat_sites (id, key, name, secret, group_id, widget, navigation, schedule, enabled) VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (id) DO UPDATE SET key = $2, name = $3, secret = $4, group_id = $5, widget = $6, navigation = $7, schedule = $8, enabled = $9 RETURNING ${SITE}`,
-    [s.id ?? null, s.key, s.name, s.secret, s.groupId, JSON.stringify(s.widget), JSON.stringify(s.navigation), s.schedule ? JSON.stringify(s.schedule) : null, s.enabled],
+    `INSERT INTO chat_sites (id, key, name, secret, group_id, widget, navigation, schedule, enabled, allowed_origins) VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET key = $2, name = $3, secret = $4, group_id = $5, widget = $6, navigation = $7, schedule = $8, enabled = $9, allowed_origins = $10 RETURNING ${SITE}`,
+    [s.id ?? null, s.key, s.name, s.secret, s.groupId, JSON.stringify(s.widget), JSON.stringify(s.navigation), s.schedule ? JSON.stringify(s.schedule) : null, s.enabled, s.allowedOrigins],
   );
   return rows[0]!;
 }

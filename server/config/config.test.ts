@@ -25,6 +25,13 @@ describe('loadConfig', () => {
     }
   });
 
+  test('PUBLIC_ORIGINS: comma-separated origins, normalised; a path or another scheme is refused', () => {
+    expect(loadConfig({}).publicOrigins).toBeUndefined();
+    expect(loadConfig({ PUBLIC_ORIGINS: 'https://Hotline.example.com/, http://10.0.0.5:8080' }).publicOrigins).toEqual(['https://hotline.example.com', 'http://10.0.0.5:8080']);
+    expect(() => loadConfig({ PUBLIC_ORIGINS: 'https://hotline.example.com/app' })).toThrow(/PUBLIC_ORIGINS: must be origins/);
+    expect(() => loadConfig({ PUBLIC_ORIGINS: 'ftp://hotline.example.com' })).toThrow(/PUBLIC_ORIGINS/);
+  });
+
   test('several FreeSWITCH nodes, comma-separated', () => {
     expect(loadConfig({ FREESWITCH_ESL: '10.0.0.1:8021:secret1, 10.0.0.2:8021:secret2' }).freeswitchEsl).toContain('10.0.0.2');
   });

@@ -45,7 +45,21 @@ const envSchema = z.object({
   CALLS_SERVICE_NUMBER: z.string().regex(/^\+?[0-9]{2,20}$/, 'a phone number').optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_ORIGINS: z
+    .string()
+    .refine((s) => s.split(',').every((o) => isOrigin(o.trim())), 'must be origins like https://hotline.example.com (scheme, host, optional port; no path), comma-separated')
+    .optional(),
 });
+
+/** `scheme://host[:port]` and nothing more, as a browser sends it in Origin. */
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
 
 export type Env = z.input<typeof envSchema>;
 
@@ -73,6 +87,8 @@ export interface Config {
   calls: { gatewayDial: string; announceIntervalSec: number; holdMusic: string; serviceNumber: string | undefined };
   /** Signed call-event webhooks (HMAC-SHA256 of the body with the secret); unset URL: none sent. */
   webhook: { url: string | undefined; secret: string | undefined };
+  /** Origins Hotline's pages are served from (cookie-authenticated changes from others are refused); unset: derived from HOST and the listening port. */
+  publicOrigins: string[] | undefined;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sip: { domain: e.SIP_DOMAIN, wssUrl: e.SIP_WSS_URL, xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD } },
     calls: { gatewayDial: e.CALLS_GATEWAY_DIAL, announceIntervalSec: e.CALLS_ANNOUNCE_INTERVAL_SEC, holdMusic: e.CALLS_HOLD_MUSIC, serviceNumber: e.CALLS_SERVICE_NUMBER },
     webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET },
+    publicOrigins: e.PUBLIC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '').toLowerCase()),
   };
 }
 

@@ -8,6 +8,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
  * DATA_DIR, served over the Postgres wire protocol on a loopback port so the
  * rest of Hotline reaches it through the same `pg` code path as a real server.
  * PGlite serves one connection at a time: the pool using it must have max 1.
+ * The socket server still admits a second connection, so that when the pool replaces a
+ * dropped client the new one is not refused while the old socket is still closing.
  */
 export interface EmbeddedPostgres {
   url: string;
@@ -18,7 +20,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   const dir = path.join(dataDir, 'pglite');
   fs.mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
   let closed = false;

@@ -115,6 +115,7 @@ export function endpointRoutes({ db, config, log, onEndpointChanged }: { db: Db;
       tag: 'freeswitch',
       summary: 'mod_xml_curl directory lookups (HTTP basic auth with XML_CURL_USER/XML_CURL_PASSWORD)',
       access: 'public',
+      bodyType: 'form',
       body: directoryRequest,
       handler: async ({ body, req, res, log: reqLog }) => {
         res.type('application/xml');

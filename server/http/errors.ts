@@ -10,6 +10,7 @@ const STATUS: Record<string, number> = {
   NotFoundError: 404,
   ConflictError: 409,
   InvalidStateError: 409,
+  UnsupportedMediaTypeError: 415,
   RateLimitedError: 429,
   UnavailableError: 503,
 };

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import type { AuthService } from '../auth/auth-service';
 import type { Db } from '../db/pool';
 import { route, type Route } from './route';
 
@@ -11,6 +12,8 @@ export interface FreeswitchNodeHealth {
 }
 
 export interface HealthDeps {
+  /** Details (latencies, errors, node names) are for logged-in staff only. */
+  auth: Pick<AuthService, 'authenticate'>;
   db: Db;
   redis: Redis;
   database: { embedded: boolean };
@@ -31,9 +34,9 @@ async function probe(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok
 }
 
 /**
- * GET /api/health answers 200 while the process serves requests, with the state of
- * each dependency in the body (`status: degraded` when one is down), so a load
- * balancer's check and a human's look both work.
+ * GET /api/health answers 200 while the process serves requests. Anyone gets only
+ * `status` (ok / degraded: up or down), enough for a load balancer; logged-in staff
+ * also get each dependency's state, which would tell a stranger what to attack.
  */
 export function healthRoutes(deps: HealthDeps): Route[] {
   return [
@@ -41,14 +44,18 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       method: 'get',
       path: '/api/health',
       tag: 'system',
-      summary: 'State of the database, Redis and each FreeSWITCH node',
+      summary: 'Up or down; logged-in staff also get the state of the database, Redis and each FreeSWITCH node',
       access: 'public',
-      handler: async () => {
+      handler: async ({ req }) => {
         const [database, redis] = await Promise.all([probe(() => deps.db.query('SELECT 1')), probe(() => deps.redis.ping())]);
         const freeswitch = deps.freeswitch();
         const ok = database.ok && redis.ok && freeswitch.every((n) => n.connected);
+        const status = ok ? 'ok' : 'degraded';
+        // A broken database makes authenticate() throw; the anonymous answer must still come.
+        const staff = await deps.auth.authenticate(req).catch(() => undefined);
+        if (!staff) return { status };
         return {
-          status: ok ? 'ok' : 'degraded',
+          status,
           database: { ...database, embedded: deps.database.embedded },
           redis,
           freeswitch,

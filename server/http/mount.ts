@@ -1,23 +1,34 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AuthService } from '../auth/auth-service';
-import { can } from '../auth/principal';
+import { can, type Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
 import { ForbiddenError, UnauthorizedError } from '../platform/errors';
+import { bodyParser } from './body';
 import { zodToValidationError } from './errors';
+import { crossSiteReason, isUnsafeMethod, requestOriginHeaders } from './origin';
 import type { Route } from './route';
 
-/** Mounts routes on a router: authenticate, authorise, validate params/query/body, run, reply. */
-export function mountRoutes(routes: Route[], deps: { auth: AuthService; log: Logger }): Router {
+export interface MountDeps {
+  auth: AuthService;
+  log: Logger;
+  /** The origins staff pages are served from (PUBLIC_ORIGINS); read per request, as the port is known only once listening. */
+  publicOrigins: () => readonly string[];
+}
+
+/**
+ * Mounts routes on a router: authenticate and authorise (before reading any body, so a
+ * stranger learns nothing and costs no parsing), parse the body, validate
+ * params/query/body, run, reply.
+ */
+export function mountRoutes(routes: Route[], deps: MountDeps): Router {
   const router = express.Router();
   for (const r of routes) {
-    router[r.method](r.path, async (req: Request, res: Response) => {
-      const principal = r.access === 'public' ? undefined : await deps.auth.authenticate(req);
-      if (r.access !== 'public') {
-        if (!principal) throw new UnauthorizedError();
-        if (r.access !== 'authenticated' && !can(principal, r.access.permission)) {
-          throw new ForbiddenError(`This needs the permission ${r.access.permission}`);
-        }
-      }
+    const authorise = async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.principal = await principalFor(r, req, deps);
+      next();
+    };
+    router[r.method](r.path, authorise, ...bodyParser(r.bodyType ?? 'json'), async (req: Request, res: Response) => {
+      const principal = res.locals.principal as Principal | undefined;
       const params = parse(r, 'params', req.params);
       const query = parse(r, 'query', req.query);
       const body = parse(r, 'body', req.body ?? {});
@@ -30,6 +41,24 @@ export function mountRoutes(routes: Route[], deps: { auth: AuthService; log: Log
     });
   }
   return router;
+}
+
+async function principalFor(r: Route, req: Request, deps: MountDeps): Promise<Principal | undefined> {
+  if (r.access === 'public') return undefined;
+  const principal = await deps.auth.authenticate(req);
+  if (!principal) throw new UnauthorizedError();
+  refuseCrossSite(req, principal, deps.publicOrigins());
+  if (r.access !== 'authenticated' && !can(principal, r.access.permission)) {
+    throw new ForbiddenError(`This needs the permission ${r.access.permission}`);
+  }
+  return principal;
+}
+
+/** CSRF: a change made with the session cookie must come from one of our own pages. API tokens are not ambient, so they are exempt. */
+function refuseCrossSite(req: Request, principal: Principal, allowed: readonly string[]): void {
+  if (principal.via !== 'session' || !isUnsafeMethod(req.method)) return;
+  const reason = crossSiteReason(requestOriginHeaders(req), allowed);
+  if (reason) throw new ForbiddenError(`Cross-site request refused: ${reason}`);
 }
 
 function parse(r: Route, where: 'body' | 'query' | 'params', value: unknown): never {

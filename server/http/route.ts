@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Permission } from '../auth/permissions';
 import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
+import type { BodyType } from './body';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -34,6 +35,8 @@ export interface Route<B extends Schema | undefined = Schema | undefined, Q exte
   tag: string;
   access: Access;
   body?: B;
+  /** How the body arrives; default 'json'. Any other content type is refused with 415. */
+  bodyType?: BodyType;
   query?: Q;
   params?: P;
   /** Success status; 204 sends no body. */

@@ -213,6 +213,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       tag,
       summary: 'Upload a prompt: multipart form with `name` and `file` (wav, mp3 or ogg; converted to 8 kHz mono WAV)',
       access: manage,
+      bodyType: 'multipart',
       status: 201,
       handler: async (ctx) => {
         await runUpload(ctx.req, ctx.res);

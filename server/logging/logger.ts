@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -7,15 +7,17 @@ export type { Logger };
  * `password` or session token in a logged object never reaches the log.
  * Child loggers carry `callId` / `conversationId` / `reqId` where a contact enters.
  */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+  const settings = {
     name: options.name ?? 'hotline',
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: {
       paths: ['password', '*.password', 'oldPassword', 'newPassword', '*.token', 'token', 'req.headers.cookie', 'req.headers.authorization', 'eslPassword', '*.eslPassword'],
       censor: '[redacted]',
     },
-  });
+  };
+  // destination: tests capture the log to scan it for secrets.
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** A logger that writes nothing: for unit tests and tools that run quietly. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAudit } from '../audit/audit';
 import { audited } from '../audit/audited';
 import { can, type Principal } from '../auth/principal';
 import type { Db } from '../db/pool';
@@ -143,7 +144,12 @@ export function routingRoutes({ db, engine }: { db: Db; engine: RoutingEngine })
       params: idParams,
       body: presenceBody,
       handler: async (ctx) => {
+        const who = actorOf(ctx);
+        const before = (await engine.agents()).find((a) => a.agentId === ctx.params.id)?.presence;
         const presence = await engine.setPresence(ctx.params.id, ctx.body, `supervisor:${ctx.principal!.userId}`);
+        // Live state is in Redis, not Postgres: the audit row follows the change rather than sharing a transaction with it.
+        // An agent not yet in the ACD's live state is offline.
+        await recordAudit(db, { ...who, action: 'agent_presence.set_by_supervisor', entityType: 'agent', entityId: ctx.params.id, before: before ? { state: before.state, reason: before.reason ?? null } : { state: 'offline', reason: null }, after: { state: presence.state, reason: presence.reason ?? null } });
         return { agentId: ctx.params.id, state: presence.state, reason: presence.reason };
       },
     }),

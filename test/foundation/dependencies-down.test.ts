@@ -31,8 +31,8 @@ describe('Redis going away', () => {
     await redis.close();
     const health = await new ApiClient(world.hotline.url).get('/api/health');
     expect(health.status).toBe(200);
-    expect(health.body.status).toBe('degraded');
-    expect(health.body.redis.ok).toBe(false);
+    // Anonymous (and, with sessions in Redis, everyone while it is down): up or down only.
+    expect(health.body).toEqual({ status: 'degraded' });
     const during = await admin.get('/api/org-units');
     expect(during.status).toBe(503);
     expect(during.body.error.code).toBe('unavailable');

@@ -26,10 +26,9 @@ describe('embedded database default (server process)', () => {
     const printed = /username: (\S+)\s+password: (\S+)/.exec(server.output());
     expect(printed).not.toBeNull();
     const [, username, password] = printed!;
-    const health = await new ApiClient(server.url).get('/api/health');
-    expect(health.body.database).toMatchObject({ ok: true, embedded: true });
-
     const admin = await new ApiClient(server.url).login(username!, password!);
+    const health = await admin.get('/api/health');
+    expect(health.body.database).toMatchObject({ ok: true, embedded: true });
     const unit = await admin.post('/api/org-units', { name: 'Persistent' });
     expect(unit.status).toBe(201);
     expect((await admin.post('/api/agents', { username: 'kept', password: 'kept-password', displayName: 'Kept', employeeNo: 'K1', orgUnitId: unit.body.id })).status).toBe(201);

@@ -15,8 +15,11 @@ describe('people model and auth (real Postgres + Redis)', () => {
     await world?.cleanup();
   });
 
-  test('health reports database and redis', async () => {
-    const res = await new ApiClient(url()).get('/api/health');
+  test('health reports database and redis to staff; anonymous callers learn only up or down', async () => {
+    const anonymous = await new ApiClient(url()).get('/api/health');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ status: 'ok' });
+    const res = await (await new ApiClient(url()).login(ADMIN.username, ADMIN.password)).get('/api/health');
     expect(res.status).toBe(200);
     expect(res.body.database.ok).toBe(true);
     expect(res.body.database.embedded).toBe(false);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../server/config/config';
 import { startHotline, type Hotline } from '../../server/hotline';
-import { silentLogger } from '../../server/logging/logger';
+import { silentLogger, type Logger } from '../../server/logging/logger';
 import type { HotlineModule } from '../../server/module';
 import { deleteRedisPrefix, TEST_REDIS } from './redis-cleanup';
 
@@ -26,7 +26,7 @@ export interface TestWorld {
   cleanup(): Promise<void>;
 }
 
-export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: string; modules?: HotlineModule[]; env?: Record<string, string> } = {}): Promise<TestWorld> {
+export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: string; modules?: HotlineModule[]; env?: Record<string, string>; log?: Logger } = {}): Promise<TestWorld> {
   const id = `${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-test-'));
   const prefix = `hotline-test:${id}:`;
@@ -61,7 +61,7 @@ export async function createTestWorld(opts: { embedded?: boolean; redisUrl?: str
     dataDir,
     hotline: undefined as unknown as Hotline,
     async start() {
-      world.hotline = await startHotline(config, silentLogger, { modules: opts.modules });
+      world.hotline = await startHotline(config, opts.log ?? silentLogger, { modules: opts.modules });
       return world.hotline;
     },
     async stop() {
