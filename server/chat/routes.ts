@@ -104,7 +104,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       method: 'get',
       path: '/chat/page',
       tag,
-      summary: 'Standalone chat page for a site (?site=KEY, optional signed identity: customerId, name, ts, sig)',
+      summary: 'Standalone chat page for a site (?site=KEY, optional signed identity: customerId, name, ts, sig = hex HMAC-SHA256 of JSON [customerId, name, ts])',
       access: 'public',
       query: z.object({ site: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/), lang: z.enum(['zh', 'en']).optional() }).loose(),
       handler: ({ res, query }) => {

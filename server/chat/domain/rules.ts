@@ -80,8 +80,8 @@ export function checkWrapUp(current: { status: 'draft' | 'submitted' } | undefin
 export const MAX_CATEGORY_DEPTH = 4;
 
 /**
- * A customer identity the site vouches for: HMAC-SHA256(secret, "customerId|name|ts")
- * in hex; ts in ms, at most a day old. Anything else is ignored (anonymous), never trusted.
+ * A customer identity the site vouches for: HMAC-SHA256(secret, identityPayload(...)) in
+ * hex; ts in ms, at most a day old. Anything else is ignored (anonymous), never trusted.
  */
 export function verifyIdentity(secret: string, id: { customerId?: string; name?: string; ts?: number; sig?: string }, now: number): { customerId: string; name: string } | undefined {
   if (!id.customerId || !id.sig || typeof id.ts !== 'number') return undefined;
@@ -93,6 +93,15 @@ export function verifyIdentity(secret: string, id: { customerId?: string; name?:
   return { customerId: id.customerId, name: id.name ?? '' };
 }
 
+/**
+ * What is signed: the JSON array `["<customerId>","<name>",<ts>]`. JSON quotes and escapes
+ * each field, so no choice of field values encodes the same bytes as another (a plain
+ * "a|b|ts" join let the signature of ("C1", "x|y") pass for customer "C1|x").
+ */
+export function identityPayload(id: { customerId: string; name: string; ts: number }): string {
+  return JSON.stringify([id.customerId, id.name, id.ts]);
+}
+
 export function signIdentity(secret: string, id: { customerId: string; name: string; ts: number }): string {
-  return crypto.createHmac('sha256', secret).update(`${id.customerId}|${id.name}|${id.ts}`).digest('hex');
+  return crypto.createHmac('sha256', secret).update(identityPayload(id)).digest('hex');
 }
