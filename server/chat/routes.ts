@@ -13,6 +13,7 @@ import type { ChatActions } from './actions';
 import { checkUpload, verifyIdentity } from './domain/rules';
 import { chatSettingsSchema, pick, ratingOptions, type Lang } from './domain/settings';
 import { parseCookies } from '../http/cookies';
+import { text } from '../platform/text';
 import { hashToken, SOCKET_PATH, VISITOR_COOKIE } from './gateway';
 import { libraryRoutes } from './library-routes';
 import * as s from './schemas';
@@ -38,8 +39,8 @@ const sessionBody = z.object({
   site: z.string().min(3).max(64),
   token: z.string().max(128).optional(),
   language: z.enum(['zh', 'en']).default('zh'),
-  page: z.object({ url: z.string().max(2000), title: z.string().max(500).optional(), referrer: z.string().max(2000).optional() }).optional(),
-  identity: z.object({ customerId: z.string().max(128).optional(), name: z.string().max(100).optional(), ts: z.number().optional(), sig: z.string().max(128).optional() }).optional(),
+  page: z.object({ url: text().max(2000), title: text().max(500).optional(), referrer: text().max(2000).optional() }).optional(),
+  identity: z.object({ customerId: text().max(128).optional(), name: text().max(100).optional(), ts: z.number().optional(), sig: z.string().max(128).optional() }).optional(),
 });
 
 /** The widget's public face of a site: no secret, no group. */
@@ -79,7 +80,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
     if (!can(p, 'chat.handle') && !can(p, 'supervisor.monitor') && !can(p, 'qa.score')) throw new ForbiddenError('This needs the permission chat.handle');
     return staff(p);
   }
-  const staff = (p: Principal): Actor => ({ kind: 'agent', agentId: p.userId, canViewAll: can(p, 'supervisor.monitor') || can(p, 'qa.score') });
+  const staff = (p: Principal): Extract<Actor, { kind: 'agent' }> => ({ kind: 'agent', agentId: p.userId, canViewAll: can(p, 'supervisor.monitor') || can(p, 'qa.score') });
   const agent = (p: Principal | undefined) => p!.userId;
   const handle = { permission: 'chat.handle' as const };
   const manage = { permission: 'settings.manage' as const };
@@ -177,7 +178,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       tag,
       summary: 'Records a page the visitor opened (visitor token)',
       access: 'public',
-      body: z.object({ url: z.string().max(2000), title: z.string().max(500).optional() }),
+      body: z.object({ url: text().max(2000), title: text().max(500).optional() }),
       handler: async ({ body, req }) => {
         const v = await visitorOf(req);
         await store.addPageView(db, v.id, body.url, body.title ?? null);
@@ -190,7 +191,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       summary: 'Leaves a message when nobody can chat (admin-defined fields)',
       access: 'public',
       status: 201,
-      body: s.leaveMessageBody.extend({ reason: z.string().max(40).default('no_agent') }),
+      body: s.leaveMessageBody.extend({ reason: text().max(40).default('no_agent') }),
       handler: async ({ body, req }) => {
         const v = await visitorOf(req);
         const lm = deps.chat().settings.leaveMessage;
@@ -278,20 +279,26 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       method: 'get',
       path: '/api/chat/visitors/:id',
       tag,
-      summary: 'Visitor info: IP, user agent, referrer, landing page, pages visited',
+      summary: 'Visitor info: IP, user agent, referrer, landing page, pages visited (agents who served the visitor, or staff who may see all chats)',
       access: handle,
       params: idParams,
-      handler: async ({ params }) => (await store.visitorInfo(db, params.id)) ?? Promise.reject(new NotFoundError('Visitor')),
+      handler: async ({ params, principal }) => {
+        await deps.chat().authorizeVisitor(staff(principal!), params.id);
+        return (await store.visitorInfo(db, params.id)) ?? Promise.reject(new NotFoundError('Visitor'));
+      },
     }),
     route({
       method: 'get',
       path: '/api/chat/visitors/:id/messages',
       tag,
-      summary: "History paging across a visitor's conversations (newest first; ?before=<message id>)",
+      summary: "History paging across a visitor's conversations (newest first; ?before=<message id>); scoped like the visitor info",
       access: handle,
       params: idParams,
       query: z.object({ before: z.string().regex(/^\d{1,18}$/).optional(), limit: z.coerce.number().int().min(1).max(100).default(30) }),
-      handler: ({ params, query }) => deps.chat().history(params.id, query.before ?? null, query.limit),
+      handler: async ({ params, query, principal }) => {
+        await deps.chat().authorizeVisitor(staff(principal!), params.id);
+        return deps.chat().history(params.id, query.before ?? null, query.limit);
+      },
     }),
     route({ method: 'post', path: '/api/chat/conversations/:id/messages', tag, summary: 'Sends a message', access: handle, params: convParams, body: s.sendBody, status: 201, handler: ({ params, body, principal }) => deps.chat().send(staff(principal!), params.id, body) }),
     route({ method: 'post', path: '/api/chat/messages/:messageId/recall', tag, summary: 'Recalls my message (within 2 minutes)', access: handle, params: z.object({ messageId: z.string().regex(/^\d{1,18}$/) }), handler: ({ params, principal }) => deps.chat().recall(agent(principal), params.messageId) }),
