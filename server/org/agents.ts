@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { mapConstraintError } from '../db/errors';
 import type { Queryable } from '../db/pool';
 import { NotFoundError, ValidationError } from '../platform/errors';
+import { queryOffset } from '../platform/numbers';
 import { text } from '../platform/text';
 import { assertOrgUnitExists } from './org-units';
 
@@ -41,7 +42,7 @@ export const listAgentsQuery = z.object({
   skillGroupId: z.uuid().optional(),
   enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: queryOffset().default(0),
 });
 
 export interface Agent {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/pool';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors';
+import { SQL_INT_MAX } from '../../platform/numbers';
 import { checkFlow, flowValidationError, problemPath, type FlowProblem, type FlowReference } from '../engine/flow';
 import { slug } from '../engine/schemas';
 
@@ -19,7 +20,7 @@ export const publishBody = z.strictObject({ note: z.string().max(500).default(''
 export const rollbackBody = z.strictObject({ version: z.number().int().positive() });
 export const bindBody = z.strictObject({ flowId: z.uuid(), description: z.string().max(200).default('') });
 export const numberParams = z.object({ number: z.string().regex(/^\+?[0-9]{2,20}$/, 'digits, optional leading +') });
-export const versionParams = z.object({ id: z.uuid(), version: z.coerce.number().int().positive() });
+export const versionParams = z.object({ id: z.uuid(), version: z.coerce.number().int().positive().max(SQL_INT_MAX) });
 
 export interface FlowSummary {
   id: string;
