@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Request, Response } from 'express';
-import multer from 'multer';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { BlacklistService } from '../blacklist/module';
 import { can, type Principal } from '../auth/principal';
@@ -13,6 +12,7 @@ import type { ChatActions } from './actions';
 import { checkUpload, verifyIdentity } from './domain/rules';
 import { chatSettingsSchema, pick, ratingOptions, type Lang } from './domain/settings';
 import { parseCookies } from '../http/cookies';
+import { withUpload } from '../http/upload';
 import { text } from '../platform/text';
 import { hashToken, SOCKET_PATH, VISITOR_COOKIE } from './gateway';
 import { libraryRoutes } from './library-routes';
@@ -23,17 +23,6 @@ import * as store from './store';
 const tag = 'chat';
 // From server/chat in the source tree, or dist/server/chat in a build.
 const WIDGET_DIR = ['../../web-widget', '../../../web-widget'].map((p) => path.resolve(__dirname, p)).find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '../../web-widget');
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 5 } }).single('file');
-
-function runUpload(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) reject(new ValidationError(`Upload refused: ${err.message}`, [{ path: 'file', message: err.message }]));
-      else if (err) reject(err instanceof Error ? err : new Error('upload failed'));
-      else resolve();
-    }),
-  );
-}
 
 const sessionBody = z.object({
   site: z.string().min(3).max(64),
@@ -222,19 +211,21 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
         const actor = await actorOf(req);
         const chat = deps.chat();
         const conv = await chat.authorize(actor, params.id, { write: true });
-        await runUpload(req, res);
-        const f = req.file;
-        if (!f) throw new ValidationError('A file is required', [{ path: 'file', message: 'required' }]);
-        const ok = checkUpload({ mime: f.mimetype, size: f.size, head: f.buffer.subarray(0, 16) }, chat.settings);
-        const id = crypto.randomUUID();
-        const rel = path.join('chat', conv.id, `${id}.${ok.ext}`);
-        const abs = path.join(ctx.config.mediaDir, rel);
-        fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.writeFileSync(abs, f.buffer);
-        // Path separators and control characters never reach the stored name.
-        const name = [...f.originalname].map((ch) => (ch === '/' || ch === '\\' || ch.charCodeAt(0) < 32 ? '_' : ch)).join('').slice(0, 200) || `file.${ok.ext}`;
-        await store.insertFile(db, { id, conversationId: conv.id, kind: ok.kind, name, mime: ok.mime, size: f.size, path: rel });
-        return { id, kind: ok.kind, name, mime: ok.mime, size: f.size };
+        const { imageMaxBytes, fileMaxBytes } = chat.settings.limits;
+        // The kind is known only from the bytes, so reading stops at the larger limit; checkUpload applies the image one.
+        return withUpload(req, res, { field: 'file', maxBytes: Math.max(imageMaxBytes, fileMaxBytes) }, async (f) => {
+          if (!f) throw new ValidationError('A file is required', [{ path: 'file', message: 'required' }]);
+          const ok = checkUpload({ mime: f.mime, size: f.size, head: f.head }, chat.settings);
+          const id = crypto.randomUUID();
+          const rel = path.join('chat', conv.id, `${id}.${ok.ext}`);
+          const abs = path.join(ctx.config.mediaDir, rel);
+          fs.mkdirSync(path.dirname(abs), { recursive: true });
+          fs.copyFileSync(f.path, abs);
+          // Path separators and control characters never reach the stored name.
+          const name = [...f.originalName].map((ch) => (ch === '/' || ch === '\\' || ch.charCodeAt(0) < 32 ? '_' : ch)).join('').slice(0, 200) || `file.${ok.ext}`;
+          await store.insertFile(db, { id, conversationId: conv.id, kind: ok.kind, name, mime: ok.mime, size: f.size, path: rel });
+          return { id, kind: ok.kind, name, mime: ok.mime, size: f.size };
+        });
       },
     }),
     route({

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ConflictError, InvalidStateError, ValidationError } from '../../platform/errors';
+import { ConflictError, InvalidStateError, PayloadTooLargeError, ValidationError } from '../../platform/errors';
 import type { ChatSettings } from './settings';
 
 /**
@@ -41,13 +41,13 @@ function sniffImage(head: Buffer): string | undefined {
 export function checkUpload(f: { mime: string; size: number; head: Buffer }, s: ChatSettings): { kind: 'image' | 'file'; mime: string; ext: string } {
   const sniffed = sniffImage(f.head);
   if (sniffed) {
-    if (f.size > s.limits.imageMaxBytes) throw new ValidationError(`Images are limited to ${s.limits.imageMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
+    if (f.size > s.limits.imageMaxBytes) throw new PayloadTooLargeError(`Images are limited to ${s.limits.imageMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
     return { kind: 'image', mime: sniffed, ext: IMAGE_TYPES[sniffed]! };
   }
   if (IMAGE_TYPES[f.mime]) throw new ValidationError('The image content does not match its type', [{ path: 'file', message: 'not a valid image' }]);
   const ext = FILE_TYPES[f.mime];
   if (!ext) throw new ValidationError(`Files of type ${f.mime} are not accepted`, [{ path: 'file', message: 'type not allowed' }]);
-  if (f.size > s.limits.fileMaxBytes) throw new ValidationError(`Files are limited to ${s.limits.fileMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
+  if (f.size > s.limits.fileMaxBytes) throw new PayloadTooLargeError(`Files are limited to ${s.limits.fileMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
   return { kind: 'file', mime: f.mime, ext };
 }
 

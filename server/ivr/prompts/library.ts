@@ -5,7 +5,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Db, Queryable } from '../../db/pool';
@@ -15,7 +14,7 @@ import { NonFatalNodeError } from '../engine/errors';
 import type { PromptRef, PromptResolver } from '../engine/ports';
 import { slug } from '../engine/schemas';
 import { promptsInUse } from '../store/flows';
-import { convertToWav8k, renderSpeech, sha256File, wavDurationMs, type MediaTools } from './media';
+import { convertToWav8k, renderSpeech, sha256File, sniffAudio, wavDurationMs, type MediaTools } from './media';
 
 export const ttsPromptBody = z.strictObject({
   name: slug,
@@ -76,22 +75,25 @@ export class PromptLibrary implements PromptResolver {
     return path.join(this.dir, p.file);
   }
 
-  /** Converts an upload (wav/mp3/ogg) and stores it under `name`. */
-  async addAudio(q: Queryable, input: { name: string; originalName: string; data: Buffer; by: string | null }): Promise<Prompt> {
+  /**
+   * Converts an upload (wav/mp3/ogg) and stores it under `name`. `file` is the upload in a
+   * private directory; `head` its first bytes, which decide the format ffmpeg is told to read
+   * (never its own guess: a playlist named .wav must not make ffmpeg open other files).
+   */
+  async addAudio(q: Queryable, input: { name: string; originalName: string; file: string; head: Buffer; by: string | null }): Promise<Prompt> {
     const ext = path.extname(input.originalName).toLowerCase();
     if (!AUDIO_EXTENSIONS.includes(ext)) throw new ValidationError('Upload a .wav, .mp3 or .ogg file', [{ path: 'file', message: `unsupported file type "${ext || 'none'}"` }]);
+    const format = sniffAudio(input.head);
+    if (!format) throw new ValidationError('The file is not wav, mp3 or ogg audio', [{ path: 'file', message: 'not a wav, mp3 or ogg file (by its content)' }]);
     await this.#assertFree(q, input.name);
-    const tmpIn = path.join(os.tmpdir(), `hotline-up-${crypto.randomBytes(8).toString('hex')}${ext}`);
     const tmpOut = path.join(this.dir, `.tmp-${crypto.randomBytes(8).toString('hex')}.wav`);
     try {
-      fs.writeFileSync(tmpIn, input.data);
-      await convertToWav8k(this.tools, tmpIn, tmpOut);
+      await convertToWav8k(this.tools, { file: input.file, format }, tmpOut);
       const hash = sha256File(tmpOut);
       const file = `${hash}.wav`;
       fs.renameSync(tmpOut, path.join(this.dir, file));
       return await this.#insert(q, { name: input.name, kind: 'audio', language: null, text: null, hash, file, originalName: input.originalName, by: input.by });
     } finally {
-      fs.rmSync(tmpIn, { force: true });
       fs.rmSync(tmpOut, { force: true });
     }
   }
