@@ -117,7 +117,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
           return { result: flow, entityId: flow.id, after: { draftUpdatedAt: flow.draftUpdatedAt } };
         }),
     }),
-    route({ method: 'post', path: '/api/ivr/flows/:id/validate', tag, summary: 'Validate the draft: problems name the node and field', access: manage, params: idParams, handler: ({ params }) => validateDraft(db, params.id) }),
+    route({ method: 'post', path: '/api/ivr/flows/:id/validate', tag, summary: 'Validate the draft: problems name the node and field', access: manage, params: idParams, handler: ({ params }) => validateDraft(db, params.id, prompts.media) }),
     route({
       method: 'post',
       path: '/api/ivr/validate',
@@ -125,7 +125,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       summary: 'Validate a flow document without storing it',
       access: manage,
       body: draftBody,
-      handler: ({ body }) => validateDefinition(db, body, typeof body.name === 'string' ? body.name : ''),
+      handler: ({ body }) => validateDefinition(db, body, typeof body.name === 'string' ? body.name : '', prompts.media),
     }),
     route({
       method: 'post',
@@ -138,7 +138,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       status: 201,
       handler: async (ctx) => {
         const version = await audited(db, actorOf(ctx), { action: 'ivr_flow.publish', entityType: flowEntity }, async (tx) => {
-          const v = await publishDraft(tx, ctx.params.id, ctx.principal?.userId ?? null, ctx.body.note);
+          const v = await publishDraft(tx, ctx.params.id, ctx.principal?.userId ?? null, ctx.body.note, prompts.media);
           return { result: v, entityId: ctx.params.id, after: { version: v.version, note: v.note } };
         });
         // Warm the speech cache so the first caller does not wait for espeak-ng (best effort:
@@ -160,7 +160,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       handler: (ctx) =>
         audited(db, actorOf(ctx), { action: 'ivr_flow.rollback', entityType: flowEntity }, async (tx) => {
           const before = await getFlow(tx, ctx.params.id);
-          const flow = await rollback(tx, ctx.params.id, ctx.body.version);
+          const flow = await rollback(tx, ctx.params.id, ctx.body.version, prompts.media);
           return { result: flow, entityId: flow.id, before: { activeVersion: before.activeVersion }, after: { activeVersion: flow.activeVersion } };
         }),
     }),

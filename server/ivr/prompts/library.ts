@@ -14,6 +14,8 @@ import { NonFatalNodeError } from '../engine/errors';
 import type { PromptRef, PromptResolver } from '../engine/ports';
 import { slug } from '../engine/schemas';
 import { promptsInUse } from '../store/flows';
+import { isStreamFile, MEDIA_PATH } from '../engine/schemas';
+import { MediaFiles } from './media-files';
 import { convertToWav8k, renderSpeech, sha256File, sniffAudio, wavDurationMs, type MediaTools } from './media';
 
 export const ttsPromptBody = z.strictObject({
@@ -44,6 +46,8 @@ const COLUMNS = `id, name, kind, language, text, content_hash AS "contentHash", 
 
 export class PromptLibrary implements PromptResolver {
   readonly dir: string;
+  /** MEDIA_DIR, where flows' `file` prompts must lie. */
+  readonly media: MediaFiles;
   readonly #ttsDir: string;
   readonly #rendering = new Map<string, Promise<string>>();
   /** name → absolute file; dropped on create/delete in this process. */
@@ -55,6 +59,7 @@ export class PromptLibrary implements PromptResolver {
     private readonly tools: MediaTools,
     private readonly log: Logger,
   ) {
+    this.media = new MediaFiles(mediaDir);
     this.dir = path.join(mediaDir, 'prompts');
     this.#ttsDir = path.join(this.dir, 'tts');
     fs.mkdirSync(this.#ttsDir, { recursive: true });
@@ -145,7 +150,7 @@ export class PromptLibrary implements PromptResolver {
   /** PromptResolver: what the engine plays. */
   async resolve(ref: PromptRef, defaultLang: 'en' | 'zh'): Promise<string> {
     try {
-      if ('file' in ref) return ref.file;
+      if ('file' in ref) return this.#playable(ref.file);
       if ('text' in ref) return await this.render(ref.text, ref.lang ?? defaultLang);
       const cached = this.#byName.get(ref.prompt);
       if (cached) return cached;
@@ -158,6 +163,19 @@ export class PromptLibrary implements PromptResolver {
       this.log.warn({ err, ref }, 'IVR prompt could not be resolved');
       throw new NonFatalNodeError(`prompt unavailable: ${err instanceof Error ? err.message : String(err)}`, err);
     }
+  }
+
+  /**
+   * A `file` prompt as FreeSWITCH gets it: a built-in stream as written, or the real path of a
+   * file under MEDIA_DIR. Checked again here, not only when the flow was published: a version
+   * published before this rule, or a symlink swapped in since, must not play another file.
+   */
+  #playable(file: string): string {
+    if (isStreamFile(file)) return file;
+    if (!MEDIA_PATH.test(file)) throw new Error(`"${file}" is neither a stream nor a path under MEDIA_DIR`);
+    const hit = this.media.locate(file);
+    if ('problem' in hit) throw new Error(hit.problem);
+    return hit.file;
   }
 
   async #assertFree(q: Queryable, name: string): Promise<void> {
