@@ -45,6 +45,12 @@ export async function revokeApiToken(q: Queryable, userId: string, tokenId: stri
   return rows[0];
 }
 
+/** Revokes every live token of a user (their password changed: whoever knew it may have minted tokens). Returns how many. */
+export async function revokeAllApiTokens(q: Queryable, userId: string): Promise<number> {
+  const r = await q.query('UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+  return r.rowCount ?? 0;
+}
+
 /** Resolves a bearer token to its user id, or undefined when unknown, revoked or expired. */
 export async function resolveApiToken(q: Queryable, token: string): Promise<{ tokenId: string; userId: string } | undefined> {
   const { rows } = await q.query<{ id: string; user_id: string }>(

@@ -20,14 +20,16 @@ export class AuthService {
 
   /** Checks credentials (rate-limited) and opens a session. Same error for unknown user, wrong password, disabled. */
   async login(login: string, password: string, meta: { ip: string; userAgent?: string }): Promise<{ token: string; principal: Principal }> {
-    await this.limiter.check(login, meta.ip);
+    // The lock is on the account, not the string typed: a user locked by username stays locked by phone.
     const user = await loadUserAccess(this.db, { login });
+    const account = LoginLimiter.accountKey(user?.id, login);
+    await this.limiter.check(account, meta.ip);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
     if (!user || !ok || !user.enabled) {
-      await this.limiter.recordFailure(login, meta.ip);
+      await this.limiter.recordFailure(account, meta.ip);
       throw new UnauthorizedError(user && ok && !user.enabled ? 'This account is disabled' : 'Invalid username or password');
     }
-    await this.limiter.recordSuccess(login, meta.ip);
+    await this.limiter.recordSuccess(account, meta.ip);
     const { token, sid } = await this.sessions.create({ userId: user.id, createdAt: new Date().toISOString(), ip: meta.ip, userAgent: meta.userAgent });
     return { token, principal: toPrincipal(user, 'session', sid) };
   }

@@ -3,9 +3,11 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../platform/errors';
 
 /**
- * Brute-force protection for logins: consecutive failures per username+IP lock
+ * Brute-force protection for logins: consecutive failures per account+IP lock
  * that pair for a while, and a wider per-IP budget stops spraying across usernames.
- * A success clears the pair's count.
+ * A success clears the pair's count. The account is a key from accountKey(): the
+ * user's id when the typed login names one, so every identifier of that user
+ * (username, phone) shares one count.
  */
 export class LoginLimiter {
   private readonly perUserIp: RateLimiterRedis;
@@ -28,24 +30,29 @@ export class LoginLimiter {
     });
   }
 
-  private static pair(username: string, ip: string): string {
-    return `${username.toLowerCase()}_${ip}`;
+  /** The account a login attempt counts against: the user when one matches, else the string typed (unknown names lock too). */
+  static accountKey(userId: string | undefined, login: string): string {
+    return userId ? `user:${userId}` : `login:${login.toLowerCase()}`;
   }
 
-  /** Throws RateLimitedError when this username+IP or this IP is locked. */
-  async check(username: string, ip: string): Promise<void> {
-    const [pair, wide] = await Promise.all([this.perUserIp.get(LoginLimiter.pair(username, ip)), this.perIp.get(ip)]);
+  private static pair(account: string, ip: string): string {
+    return `${account}_${ip}`;
+  }
+
+  /** Throws RateLimitedError when this account+IP or this IP is locked. */
+  async check(account: string, ip: string): Promise<void> {
+    const [pair, wide] = await Promise.all([this.perUserIp.get(LoginLimiter.pair(account, ip)), this.perIp.get(ip)]);
     for (const res of [pair, wide]) {
       if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) throw LoginLimiter.locked(res);
     }
   }
 
-  async recordFailure(username: string, ip: string): Promise<void> {
-    await Promise.all([this.consume(this.perUserIp, LoginLimiter.pair(username, ip)), this.consume(this.perIp, ip)]);
+  async recordFailure(account: string, ip: string): Promise<void> {
+    await Promise.all([this.consume(this.perUserIp, LoginLimiter.pair(account, ip)), this.consume(this.perIp, ip)]);
   }
 
-  async recordSuccess(username: string, ip: string): Promise<void> {
-    await this.perUserIp.delete(LoginLimiter.pair(username, ip));
+  async recordSuccess(account: string, ip: string): Promise<void> {
+    await this.perUserIp.delete(LoginLimiter.pair(account, ip));
   }
 
   private async consume(limiter: RateLimiterRedis, key: string): Promise<void> {

@@ -3,8 +3,8 @@ import { recordAudit } from '../audit/audit';
 import type { Db } from '../db/pool';
 import { inTransaction } from '../db/pool';
 import { route, type Route } from '../http/route';
-import { UnauthorizedError, ValidationError } from '../platform/errors';
-import { createApiToken, createTokenBody, listApiTokens, revokeApiToken } from './api-tokens';
+import { ForbiddenError, UnauthorizedError, ValidationError } from '../platform/errors';
+import { createApiToken, createTokenBody, listApiTokens, revokeAllApiTokens, revokeApiToken } from './api-tokens';
 import { SESSION_COOKIE, type AuthService } from './auth-service';
 import { hashPassword, verifyPassword } from './passwords';
 import { PERMISSIONS } from './permissions';
@@ -62,7 +62,7 @@ export function authRoutes(deps: { db: Db; auth: AuthService; cookie: { secure: 
       method: 'post',
       path: '/api/auth/password',
       tag: 'auth',
-      summary: 'Change one\'s own password (old password required); ends one\'s other sessions',
+      summary: 'Change one\'s own password (old password required); ends one\'s other sessions and revokes one\'s API tokens',
       access: 'authenticated',
       body: changePasswordBody,
       status: 204,
@@ -76,7 +76,8 @@ export function authRoutes(deps: { db: Db; auth: AuthService; cookie: { secure: 
         const hash = await hashPassword(body.newPassword);
         await inTransaction(db, async (tx) => {
           await tx.query('UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1', [p.userId, hash]);
-          await recordAudit(tx, { actor: p, action: 'user.password_change', entityType: 'user', entityId: p.userId, ip: req.ip });
+          const revokedTokens = await revokeAllApiTokens(tx, p.userId);
+          await recordAudit(tx, { actor: p, action: 'user.password_change', entityType: 'user', entityId: p.userId, after: { revokedTokens }, ip: req.ip });
         });
         await auth.sessions.destroyAllForUser(p.userId, p.via === 'session' ? p.credentialId : undefined);
       },
@@ -86,12 +87,14 @@ export function authRoutes(deps: { db: Db; auth: AuthService; cookie: { secure: 
       method: 'post',
       path: '/api/auth/tokens',
       tag: 'auth',
-      summary: 'Create an API token for integrations (acts as the creator; the token is shown once)',
+      summary: 'Create an API token for integrations (acts as the creator; the token is shown once). Needs a session: a token cannot mint tokens',
       access: { permission: 'apitoken.manage' },
       body: createTokenBody,
       status: 201,
       handler: async ({ body, principal, req }) => {
         const p = must(principal);
+        // A leaked token must not outlive its revocation by minting successors.
+        if (p.via === 'token') throw new ForbiddenError('API tokens cannot create API tokens; log in to create one');
         return inTransaction(db, async (tx) => {
           const created = await createApiToken(tx, p.userId, body);
           await recordAudit(tx, { actor: p, action: 'apitoken.create', entityType: 'api_token', entityId: created.id, after: { name: created.name, expiresAt: created.expiresAt }, ip: req.ip });

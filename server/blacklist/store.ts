@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { mapConstraintError } from '../db/errors';
 import type { Queryable } from '../db/pool';
 import { NotFoundError } from '../platform/errors';
+import { queryOffset } from '../platform/numbers';
 import { isPhoneNumber, normalizeNumber } from './numbers';
 
 export type BlacklistChannel = 'voice' | 'chat';
@@ -22,7 +23,7 @@ export const listQuery = z.object({
   q: z.string().trim().max(128).optional(),
   includeExpired: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: queryOffset().default(0),
 });
 
 export interface BlacklistEntry {

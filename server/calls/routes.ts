@@ -11,6 +11,7 @@ import type { Db } from '../db/pool';
 import { actorOf } from '../http/actor';
 import { idParams, route, type Route } from '../http/route';
 import { NotFoundError } from '../platform/errors';
+import { queryOffset } from '../platform/numbers';
 import type { ClickToCall } from './click-to-call';
 import type { CallExports } from './exports';
 import { assignCallbacks, callDetail, createTagDef, finishCallback, listCallbacks, listTagDefs, searchCalls, searchQuery, setNotes, tagCall, untagCall } from './store';
@@ -208,7 +209,7 @@ export function callRoutes({ db, control, clickToCall, callExports, defaultServi
       tag: 'calls',
       summary: 'Missed calls to call back (supervisors: all; agents: assigned to them)',
       access: 'authenticated',
-      query: z.object({ status: z.enum(['open', 'assigned', 'done']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+      query: z.object({ status: z.enum(['open', 'assigned', 'done']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: queryOffset().default(0) }),
       handler: (ctx) => listCallbacks(db, ctx.query, can(ctx.principal!, 'supervisor.monitor') ? undefined : ctx.principal!.userId),
     }),
     route({

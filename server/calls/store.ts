@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import type { Db, Queryable } from '../db/pool';
 import { ConflictError, ForbiddenError, NotFoundError } from '../platform/errors';
+import { queryOffset, querySeconds } from '../platform/numbers';
 
 const csv = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
 
@@ -18,13 +19,13 @@ export const searchQuery = z.object({
   tagId: z.uuid().optional(),
   survey: z.string().max(100).optional().describe('first-level survey answer label'),
   repeat: z.enum(['24h', '48h']).optional(),
-  minTalkSec: z.coerce.number().min(0).optional(),
-  maxTalkSec: z.coerce.number().min(0).optional(),
-  minWaitSec: z.coerce.number().min(0).optional(),
-  maxWaitSec: z.coerce.number().min(0).optional(),
-  minRingSec: z.coerce.number().min(0).optional(),
+  minTalkSec: querySeconds().optional(),
+  maxTalkSec: querySeconds().optional(),
+  minWaitSec: querySeconds().optional(),
+  maxWaitSec: querySeconds().optional(),
+  minRingSec: querySeconds().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: queryOffset().default(0),
 });
 export type SearchQuery = z.output<typeof searchQuery>;
 

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Request, Response } from 'express';
-import multer from 'multer';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { BlacklistService } from '../blacklist/module';
 import { can, type Principal } from '../auth/principal';
@@ -16,6 +15,8 @@ import type { ChatActions } from './actions';
 import { checkUpload, verifyIdentity } from './domain/rules';
 import { chatSettingsSchema, pick, ratingOptions, type Lang } from './domain/settings';
 import { parseCookies } from '../http/cookies';
+import { withUpload } from '../http/upload';
+import { text } from '../platform/text';
 import { hashToken, SOCKET_PATH, VISITOR_COOKIE } from './gateway';
 import { libraryRoutes } from './library-routes';
 import * as s from './schemas';
@@ -31,24 +32,13 @@ const siteOrigin = z
   .transform((o) => normalizeOrigin(o)!);
 // From server/chat in the source tree, or dist/server/chat in a build.
 const WIDGET_DIR = ['../../web-widget', '../../../web-widget'].map((p) => path.resolve(__dirname, p)).find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '../../web-widget');
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024, files: 1, fields: 5 } }).single('file');
-
-function runUpload(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) reject(new ValidationError(`Upload refused: ${err.message}`, [{ path: 'file', message: err.message }]));
-      else if (err) reject(err instanceof Error ? err : new Error('upload failed'));
-      else resolve();
-    }),
-  );
-}
 
 const sessionBody = z.object({
   site: z.string().min(3).max(64),
   token: z.string().max(128).optional(),
   language: z.enum(['zh', 'en']).default('zh'),
-  page: z.object({ url: z.string().max(2000), title: z.string().max(500).optional(), referrer: z.string().max(2000).optional() }).optional(),
-  identity: z.object({ customerId: z.string().max(128).optional(), name: z.string().max(100).optional(), ts: z.number().optional(), sig: z.string().max(128).optional() }).optional(),
+  page: z.object({ url: text().max(2000), title: text().max(500).optional(), referrer: text().max(2000).optional() }).optional(),
+  identity: z.object({ customerId: text().max(128).optional(), name: text().max(100).optional(), ts: z.number().optional(), sig: z.string().max(128).optional() }).optional(),
 });
 
 /** The widget's public face of a site: no secret, no group. */
@@ -88,7 +78,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
     if (!can(p, 'chat.handle') && !can(p, 'supervisor.monitor') && !can(p, 'qa.score')) throw new ForbiddenError('This needs the permission chat.handle');
     return staff(p);
   }
-  const staff = (p: Principal): Actor => ({ kind: 'agent', agentId: p.userId, canViewAll: can(p, 'supervisor.monitor') || can(p, 'qa.score') });
+  const staff = (p: Principal): Extract<Actor, { kind: 'agent' }> => ({ kind: 'agent', agentId: p.userId, canViewAll: can(p, 'supervisor.monitor') || can(p, 'qa.score') });
   const agent = (p: Principal | undefined) => p!.userId;
   const handle = { permission: 'chat.handle' as const };
   const manage = { permission: 'settings.manage' as const };
@@ -115,7 +105,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       method: 'get',
       path: '/chat/page',
       tag,
-      summary: 'Standalone chat page for a site (?site=KEY, optional signed identity: customerId, name, ts, sig)',
+      summary: 'Standalone chat page for a site (?site=KEY, optional signed identity: customerId, name, ts, sig = hex HMAC-SHA256 of JSON [customerId, name, ts])',
       access: 'public',
       query: z.object({ site: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/), lang: z.enum(['zh', 'en']).optional() }).loose(),
       handler: async ({ res, query }) => {
@@ -190,7 +180,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       tag,
       summary: 'Records a page the visitor opened (visitor token)',
       access: 'public',
-      body: z.object({ url: z.string().max(2000), title: z.string().max(500).optional() }),
+      body: z.object({ url: text().max(2000), title: text().max(500).optional() }),
       handler: async ({ body, req }) => {
         const v = await visitorOf(req);
         await store.addPageView(db, v.id, body.url, body.title ?? null);
@@ -203,7 +193,7 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       summary: 'Leaves a message when nobody can chat (admin-defined fields)',
       access: 'public',
       status: 201,
-      body: s.leaveMessageBody.extend({ reason: z.string().max(40).default('no_agent') }),
+      body: s.leaveMessageBody.extend({ reason: text().max(40).default('no_agent') }),
       handler: async ({ body, req }) => {
         const v = await visitorOf(req);
         const lm = deps.chat().settings.leaveMessage;
@@ -235,19 +225,21 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
         const actor = await actorOf(req);
         const chat = deps.chat();
         const conv = await chat.authorize(actor, params.id, { write: true });
-        await runUpload(req, res);
-        const f = req.file;
-        if (!f) throw new ValidationError('A file is required', [{ path: 'file', message: 'required' }]);
-        const ok = checkUpload({ mime: f.mimetype, size: f.size, head: f.buffer.subarray(0, 16) }, chat.settings);
-        const id = crypto.randomUUID();
-        const rel = path.join('chat', conv.id, `${id}.${ok.ext}`);
-        const abs = path.join(ctx.config.mediaDir, rel);
-        fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.writeFileSync(abs, f.buffer);
-        // Path separators and control characters never reach the stored name.
-        const name = [...f.originalname].map((ch) => (ch === '/' || ch === '\\' || ch.charCodeAt(0) < 32 ? '_' : ch)).join('').slice(0, 200) || `file.${ok.ext}`;
-        await store.insertFile(db, { id, conversationId: conv.id, kind: ok.kind, name, mime: ok.mime, size: f.size, path: rel });
-        return { id, kind: ok.kind, name, mime: ok.mime, size: f.size };
+        const { imageMaxBytes, fileMaxBytes } = chat.settings.limits;
+        // The kind is known only from the bytes, so reading stops at the larger limit; checkUpload applies the image one.
+        return withUpload(req, res, { field: 'file', maxBytes: Math.max(imageMaxBytes, fileMaxBytes) }, async (f) => {
+          if (!f) throw new ValidationError('A file is required', [{ path: 'file', message: 'required' }]);
+          const ok = checkUpload({ mime: f.mime, size: f.size, head: f.head }, chat.settings);
+          const id = crypto.randomUUID();
+          const rel = path.join('chat', conv.id, `${id}.${ok.ext}`);
+          const abs = path.join(ctx.config.mediaDir, rel);
+          fs.mkdirSync(path.dirname(abs), { recursive: true });
+          fs.copyFileSync(f.path, abs);
+          // Path separators and control characters never reach the stored name.
+          const name = [...f.originalName].map((ch) => (ch === '/' || ch === '\\' || ch.charCodeAt(0) < 32 ? '_' : ch)).join('').slice(0, 200) || `file.${ok.ext}`;
+          await store.insertFile(db, { id, conversationId: conv.id, kind: ok.kind, name, mime: ok.mime, size: f.size, path: rel });
+          return { id, kind: ok.kind, name, mime: ok.mime, size: f.size };
+        });
       },
     }),
     route({
@@ -292,20 +284,26 @@ export function chatRoutes(deps: { ctx: ModuleContext; chat: () => ChatService; 
       method: 'get',
       path: '/api/chat/visitors/:id',
       tag,
-      summary: 'Visitor info: IP, user agent, referrer, landing page, pages visited',
+      summary: 'Visitor info: IP, user agent, referrer, landing page, pages visited (agents who served the visitor, or staff who may see all chats)',
       access: handle,
       params: idParams,
-      handler: async ({ params }) => (await store.visitorInfo(db, params.id)) ?? Promise.reject(new NotFoundError('Visitor')),
+      handler: async ({ params, principal }) => {
+        await deps.chat().authorizeVisitor(staff(principal!), params.id);
+        return (await store.visitorInfo(db, params.id)) ?? Promise.reject(new NotFoundError('Visitor'));
+      },
     }),
     route({
       method: 'get',
       path: '/api/chat/visitors/:id/messages',
       tag,
-      summary: "History paging across a visitor's conversations (newest first; ?before=<message id>)",
+      summary: "History paging across a visitor's conversations (newest first; ?before=<message id>); scoped like the visitor info",
       access: handle,
       params: idParams,
       query: z.object({ before: z.string().regex(/^\d{1,18}$/).optional(), limit: z.coerce.number().int().min(1).max(100).default(30) }),
-      handler: ({ params, query }) => deps.chat().history(params.id, query.before ?? null, query.limit),
+      handler: async ({ params, query, principal }) => {
+        await deps.chat().authorizeVisitor(staff(principal!), params.id);
+        return deps.chat().history(params.id, query.before ?? null, query.limit);
+      },
     }),
     route({ method: 'post', path: '/api/chat/conversations/:id/messages', tag, summary: 'Sends a message', access: handle, params: convParams, body: s.sendBody, status: 201, handler: ({ params, body, principal }) => deps.chat().send(staff(principal!), params.id, body) }),
     route({ method: 'post', path: '/api/chat/messages/:messageId/recall', tag, summary: 'Recalls my message (within 2 minutes)', access: handle, params: z.object({ messageId: z.string().regex(/^\d{1,18}$/) }), handler: ({ params, principal }) => deps.chat().recall(agent(principal), params.messageId) }),

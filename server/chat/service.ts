@@ -425,6 +425,17 @@ export class ChatService {
     throw new ForbiddenError('You are not in this conversation');
   }
 
+  /**
+   * A visitor's profile and history are scoped like their conversations: staff who may see
+   * all chats, or an agent who took part in one of the visitor's conversations. Unknown
+   * visitor: 404; known but not served: 403, as for a conversation.
+   */
+  async authorizeVisitor(actor: Extract<Actor, { kind: 'agent' }>, visitorId: string): Promise<void> {
+    const a = await store.visitorAccess(this.#db, visitorId, actor.agentId);
+    if (!a) throw new NotFoundError('Visitor');
+    if (!actor.canViewAll && !a.everServed) throw new ForbiddenError('You have not served this visitor');
+  }
+
   async #own(visitorId: string, conversationId: string): Promise<Conversation> {
     return this.authorize({ kind: 'visitor', visitorId }, conversationId);
   }

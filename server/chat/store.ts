@@ -110,6 +110,16 @@ export async function visitorInfo(q: Queryable, visitorId: string): Promise<Reco
   return v;
 }
 
+/** Whether the visitor exists, and whether `agentId` ever took part in one of their conversations (one round trip). */
+export async function visitorAccess(q: Queryable, visitorId: string, agentId: string): Promise<{ everServed: boolean } | undefined> {
+  const { rows } = await q.query<{ everServed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM chat_conversations c JOIN chat_participants p ON p.conversation_id = c.id WHERE c.visitor_id = v.id AND p.agent_id = $2::uuid) AS "everServed"
+       FROM chat_visitors v WHERE v.id = $1`,
+    [visitorId, agentId],
+  );
+  return rows[0];
+}
+
 export async function getConversation(q: Queryable, id: string): Promise<Conversation | undefined> {
   return (await q.query<Conversation>(`SELECT ${CONV} FROM chat_conversations WHERE id = $1`, [id])).rows[0];
 }

@@ -20,6 +20,7 @@ import { IvrCallHandler, type SharedPorts } from './call-handler';
 import type { Clock, QueuePort } from './engine/ports';
 import { PromptLibrary } from './prompts/library';
 import { ivrRoutes, warmPrompts } from './routes';
+import type { MediaLocator } from './prompts/media-files';
 import { createFlow, flowIdByName, loadPublishedByName, publishDraft } from './store/flows';
 
 export const TELEPHONY_SERVICE = 'telephony.outbound';
@@ -74,7 +75,7 @@ export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
       provide(ctx, CALLS_SERVICE, handler);
 
       if (opts.seedSample !== false) {
-        const seeded = await seedSampleFlow(ctx.db, opts.sampleNumber ?? SAMPLE_NUMBER, log);
+        const seeded = await seedSampleFlow(ctx.db, opts.sampleNumber ?? SAMPLE_NUMBER, log, prompts.media);
         if (seeded) background = warmPrompts(prompts, seeded).catch((err: unknown) => log.warn({ err }, 'pre-rendering the sample flow prompts failed'));
       }
 
@@ -97,7 +98,7 @@ export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
  * First start: the sample flow, published and bound to the sample number, with the skill
  * groups it queues for. Returns its definition when it seeded, undefined when flows existed.
  */
-export async function seedSampleFlow(db: Db, number: string, log: Logger): Promise<unknown> {
+export async function seedSampleFlow(db: Db, number: string, log: Logger, media: MediaLocator): Promise<unknown> {
   if (!SAMPLE_FLOW_FILE) {
     log.warn('ivr-flows/sample-service.json not found: no sample flow seeded');
     return undefined;
@@ -118,7 +119,7 @@ export async function seedSampleFlow(db: Db, number: string, log: Logger): Promi
         await tx.query('INSERT INTO skill_groups (name, description) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM skill_groups WHERE lower(name) = lower($1))', [name, description]);
       }
       const flow = await createFlow(tx, { name: 'sample-service', description: typeof definition.description === 'string' ? definition.description : '', draft: definition });
-      const v = await publishDraft(tx, flow.id, null, 'sample flow, seeded at first start');
+      const v = await publishDraft(tx, flow.id, null, 'sample flow, seeded at first start', media);
       await tx.query('INSERT INTO ivr_service_numbers (number, flow_id, description) VALUES ($1, $2, $3) ON CONFLICT (number) DO NOTHING', [number, flow.id, 'Sample service number']);
       log.info({ flow: flow.id, version: v.version, number }, 'seeded the sample IVR flow');
       return { result: undefined, entityId: flow.id, after: { number, version: v.version } };

@@ -2,13 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Request, Response } from 'express';
-import multer from 'multer';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { audited } from '../audit/audited';
 import type { Db } from '../db/pool';
 import { actorOf } from '../http/actor';
 import { idParams, route, type Route } from '../http/route';
+import { withUpload } from '../http/upload';
 import { NotFoundError, ValidationError } from '../platform/errors';
 import { getCall, listCalls, listSurveyResults, listVoicemails, readTrail } from './adapters/pg';
 import { flowJsonSchema } from './engine/json-schema';
@@ -40,17 +40,6 @@ import {
 } from './store/flows';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 } }).single('file');
-
-function runUpload(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) reject(new ValidationError(`Upload refused: ${err.message}`, [{ path: err.field ?? 'file', message: err.message }]));
-      else if (err) reject(err instanceof Error ? err : new Error('upload failed'));
-      else resolve();
-    }),
-  );
-}
 
 async function sendWav(res: Response, file: string, name: string): Promise<void> {
   if (!fs.existsSync(file)) throw new NotFoundError('Audio file');
@@ -128,7 +117,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
           return { result: flow, entityId: flow.id, after: { draftUpdatedAt: flow.draftUpdatedAt } };
         }),
     }),
-    route({ method: 'post', path: '/api/ivr/flows/:id/validate', tag, summary: 'Validate the draft: problems name the node and field', access: manage, params: idParams, handler: ({ params }) => validateDraft(db, params.id) }),
+    route({ method: 'post', path: '/api/ivr/flows/:id/validate', tag, summary: 'Validate the draft: problems name the node and field', access: manage, params: idParams, handler: ({ params }) => validateDraft(db, params.id, prompts.media) }),
     route({
       method: 'post',
       path: '/api/ivr/validate',
@@ -136,7 +125,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       summary: 'Validate a flow document without storing it',
       access: manage,
       body: draftBody,
-      handler: ({ body }) => validateDefinition(db, body, typeof body.name === 'string' ? body.name : ''),
+      handler: ({ body }) => validateDefinition(db, body, typeof body.name === 'string' ? body.name : '', prompts.media),
     }),
     route({
       method: 'post',
@@ -149,7 +138,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       status: 201,
       handler: async (ctx) => {
         const version = await audited(db, actorOf(ctx), { action: 'ivr_flow.publish', entityType: flowEntity }, async (tx) => {
-          const v = await publishDraft(tx, ctx.params.id, ctx.principal?.userId ?? null, ctx.body.note);
+          const v = await publishDraft(tx, ctx.params.id, ctx.principal?.userId ?? null, ctx.body.note, prompts.media);
           return { result: v, entityId: ctx.params.id, after: { version: v.version, note: v.note } };
         });
         // Warm the speech cache so the first caller does not wait for espeak-ng (best effort:
@@ -171,7 +160,7 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       handler: (ctx) =>
         audited(db, actorOf(ctx), { action: 'ivr_flow.rollback', entityType: flowEntity }, async (tx) => {
           const before = await getFlow(tx, ctx.params.id);
-          const flow = await rollback(tx, ctx.params.id, ctx.body.version);
+          const flow = await rollback(tx, ctx.params.id, ctx.body.version, prompts.media);
           return { result: flow, entityId: flow.id, before: { activeVersion: before.activeVersion }, after: { activeVersion: flow.activeVersion } };
         }),
     }),
@@ -215,17 +204,16 @@ export function ivrRoutes({ db, prompts, mediaDir }: { db: Db; prompts: PromptLi
       access: manage,
       bodyType: 'multipart',
       status: 201,
-      handler: async (ctx) => {
-        await runUpload(ctx.req, ctx.res);
-        const fields = uploadFields.safeParse(ctx.req.body ?? {});
-        if (!fields.success) throw new ValidationError('name: lowercase letters, digits, _ and -', [{ path: 'name', message: fields.error.issues[0]?.message ?? 'invalid' }]);
-        const file = ctx.req.file;
-        if (!file) throw new ValidationError('Attach the audio as the `file` field', [{ path: 'file', message: 'required' }]);
-        return audited(db, actorOf(ctx), { action: 'ivr_prompt.upload', entityType: 'ivr_prompt' }, async (tx) => {
-          const p = await prompts.addAudio(tx, { name: fields.data.name, originalName: file.originalname, data: file.buffer, by: ctx.principal?.userId ?? null });
-          return { result: p, entityId: p.id };
-        });
-      },
+      handler: (ctx) =>
+        withUpload(ctx.req, ctx.res, { field: 'file', maxBytes: MAX_UPLOAD_BYTES }, async (file, body) => {
+          const fields = uploadFields.safeParse(body);
+          if (!fields.success) throw new ValidationError('name: lowercase letters, digits, _ and -', [{ path: 'name', message: fields.error.issues[0]?.message ?? 'invalid' }]);
+          if (!file) throw new ValidationError('Attach the audio as the `file` field', [{ path: 'file', message: 'required' }]);
+          return audited(db, actorOf(ctx), { action: 'ivr_prompt.upload', entityType: 'ivr_prompt' }, async (tx) => {
+            const p = await prompts.addAudio(tx, { name: fields.data.name, originalName: file.originalName, file: file.path, head: file.head, by: ctx.principal?.userId ?? null });
+            return { result: p, entityId: p.id };
+          });
+        }),
     }),
     route({
       method: 'post',

@@ -1,4 +1,5 @@
 import { audited } from '../audit/audited';
+import { revokeAllApiTokens } from '../auth/api-tokens';
 import { hashPassword } from '../auth/passwords';
 import { can } from '../auth/principal';
 import type { SessionStore } from '../auth/sessions';
@@ -46,7 +47,7 @@ export function agentRoutes({ db, sessions, log }: { db: Db; sessions: SessionSt
       method: 'patch',
       path: '/api/agents/:id',
       tag: 'agents',
-      summary: 'Edit an agent; disabling or resetting the password ends their live sessions at once',
+      summary: 'Edit an agent; disabling or resetting the password ends their live sessions at once (a reset also revokes their API tokens)',
       access: manage,
       params: idParams,
       body: updateAgentBody,
@@ -60,7 +61,8 @@ export function agentRoutes({ db, sessions, log }: { db: Db; sessions: SessionSt
           if (before.isSuperadmin && !principal!.isSuperadmin) throw new ForbiddenError('Only the first admin may change the first admin');
           if (params.id === principal!.userId && body.enabled === false) throw new ConflictError('You cannot disable your own account', 'cannot_disable_self');
           const after = await updateAgent(tx, params.id, { ...changes, passwordHash });
-          return { result: after, entityId: after.id, before, after: { ...after, passwordReset: Boolean(password) } };
+          const revokedTokens = passwordHash ? await revokeAllApiTokens(tx, params.id) : 0;
+          return { result: after, entityId: after.id, before, after: { ...after, passwordReset: Boolean(password), revokedTokens } };
         });
         if (body.enabled === false || passwordHash) {
           const ended = await sessions.destroyAllForUser(agent.id);

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { mapConstraintError } from '../db/errors';
 import type { Queryable } from '../db/pool';
 import { NotFoundError, ValidationError } from '../platform/errors';
+import { queryOffset } from '../platform/numbers';
+import { text } from '../platform/text';
 import { assertOrgUnitExists } from './org-units';
 
 const username = z.string().trim().regex(/^[A-Za-z0-9_.@-]{2,64}$/, 'must be 2-64 letters, digits or _ . @ -');
 const phone = z.string().trim().regex(/^\+?[0-9]{5,20}$/, 'must be 5-20 digits, optionally starting with +');
-const displayName = z.string().trim().min(1, 'is required').max(100);
-const employeeNo = z.string().trim().min(1, 'is required').max(32);
+const displayName = text().trim().min(1, 'is required').max(100);
+const employeeNo = text().trim().min(1, 'is required').max(32);
 const chatCapacity = z.number().int().min(0).max(100);
 const roleIds = z.array(z.uuid()).max(50).transform((ids) => [...new Set(ids)]);
 
@@ -40,7 +42,7 @@ export const listAgentsQuery = z.object({
   skillGroupId: z.uuid().optional(),
   enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: queryOffset().default(0),
 });
 
 export interface Agent {

@@ -2,15 +2,16 @@ import { z } from 'zod';
 import { mapConstraintError } from '../db/errors';
 import type { Queryable } from '../db/pool';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors';
+import { text } from '../platform/text';
 
-const name = z.string().trim().min(1, 'is required').max(100);
+const name = text().trim().min(1, 'is required').max(100);
 export const createOrgUnitBody = z.object({
   name,
   parentId: z.uuid().nullable().optional().describe('omit or null for a root unit'),
-  description: z.string().max(1000).optional(),
+  description: text().max(1000).optional(),
 });
 export const updateOrgUnitBody = z
-  .object({ name: name.optional(), description: z.string().max(1000).optional() })
+  .object({ name: name.optional(), description: text().max(1000).optional() })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 
 export interface OrgUnit {

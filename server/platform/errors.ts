@@ -73,3 +73,14 @@ export class UnavailableError extends HotlineError {
     super('unavailable', message);
   }
 }
+
+/**
+ * An upload over its size limit: 413. A ValidationError underneath, so code that does not
+ * know the class still answers a client error naming the field; server/http/upload.ts
+ * answers 413 itself.
+ */
+export class PayloadTooLargeError extends ValidationError {
+  constructor(message: string, fields: FieldError[] = []) {
+    super(message, fields);
+  }
+}

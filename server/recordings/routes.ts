@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { z } from 'zod';
 import { can, type Principal } from '../auth/principal';
 import type { Db } from '../db/pool';
@@ -14,6 +15,23 @@ function assertMayListen(p: Principal, rec: Pick<Recording, 'agentIds'>): void {
 /** A play is logged once per listen: the first request, not every range request of seeking. */
 function startsPlayback(range: string | undefined): boolean {
   return !range || /^bytes=0-/.test(range.trim());
+}
+
+/**
+ * The callback of res.sendFile: an unsatisfiable Range (past the end, or start > end) comes
+ * back from `send` as an error with status 416 and the Content-Range to send; answer it as
+ * such (RFC 9110 §15.5.17) instead of letting it become a 500.
+ */
+function sentOrRangeRefused(res: Response, resolve: () => void, reject: (err: unknown) => void) {
+  return (err?: Error & { status?: number; headers?: Record<string, string> }) => {
+    if (!err) return resolve();
+    if (res.headersSent) return resolve();
+    if (err.status !== 416) return reject(err);
+    res.status(416);
+    for (const [k, v] of Object.entries(err.headers ?? {})) if (/^content-range$/i.test(k)) res.setHeader('Content-Range', v);
+    res.end();
+    resolve();
+  };
 }
 
 const listQuery = z.object({ callId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
@@ -60,7 +78,7 @@ export function recordingRoutes({ db }: { db: Db }): Route[] {
         if (rec.status !== 'ready' || !rec.filePath) throw new InvalidStateError(`The recording is ${rec.status}, not ready to play`);
         if (startsPlayback(req.headers.range)) await logPlay(db, rec.id, principal!, req.ip);
         await new Promise<void>((resolve, reject) => {
-          res.sendFile(rec.filePath!, { acceptRanges: true, cacheControl: false, headers: { 'Content-Type': rec.mimeType ?? 'audio/mpeg', 'Cache-Control': 'private, no-store' } }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
+          res.sendFile(rec.filePath!, { acceptRanges: true, cacheControl: false, headers: { 'Content-Type': rec.mimeType ?? 'audio/mpeg', 'Cache-Control': 'private, no-store' } }, sentOrRangeRefused(res, resolve, reject));
         });
       },
     }),

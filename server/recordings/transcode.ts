@@ -19,14 +19,15 @@ export interface TranscodeResult {
 /**
  * Converts a raw FreeSWITCH recording (WAV, stereo: caller left, agent right) to
  * MP3, which every browser plays, keeping the channels apart; then decodes it once
- * to measure the duration and compute waveform peaks.
+ * to measure the duration and compute waveform peaks. ffmpeg may open local files and
+ * pipes only (no network protocols), whatever the input names.
  */
 export async function transcodeRecording(tools: MediaTools, input: string, output: string): Promise<TranscodeResult> {
   if (!fs.existsSync(input)) throw new ToolError(tools.ffmpeg, `recording file is missing: ${input}`);
   const channels = wavChannels(input);
-  const enc = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', input, '-vn', '-c:a', 'libmp3lame', '-q:a', '5', '-ac', String(channels), '-f', 'mp3', output], { pkg: 'ffmpeg', timeoutMs: 300_000, niceness: BACKGROUND_NICENESS });
+  const enc = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-protocol_whitelist', 'file,pipe', '-i', input, '-vn', '-c:a', 'libmp3lame', '-q:a', '5', '-ac', String(channels), '-f', 'mp3', output], { pkg: 'ffmpeg', timeoutMs: 300_000, niceness: BACKGROUND_NICENESS });
   if (enc.code !== 0) throw new ToolError(tools.ffmpeg, `ffmpeg could not convert the recording: ${lastLine(enc.stderr)}`);
-  const dec = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', input, '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-f', 's16le', '-'], { pkg: 'ffmpeg', captureStdout: true, timeoutMs: 300_000, niceness: BACKGROUND_NICENESS });
+  const dec = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-protocol_whitelist', 'file,pipe', '-i', input, '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-f', 's16le', '-'], { pkg: 'ffmpeg', captureStdout: true, timeoutMs: 300_000, niceness: BACKGROUND_NICENESS });
   if (dec.code !== 0) throw new ToolError(tools.ffmpeg, `ffmpeg could not decode the recording: ${lastLine(dec.stderr)}`);
   return {
     durationMs: Math.round((dec.stdout.length / 2 / ANALYSIS_RATE) * 1000),

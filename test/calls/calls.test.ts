@@ -57,7 +57,7 @@ describe('calls end to end on the simulator', () => {
     sim = world.hotline.services.get(TELEPHONY_SIMULATOR) as FreeswitchSim;
     calls = world.hotline.services.get(CALLS_SERVICE) as CallsService;
     acd = world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
-    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'calls', description: 'calls test', surveyTimeoutMs: 3000 }));
+    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'calls', description: 'calls test', surveyTimeoutMs: 3000 , mediaDir: world.config.mediaDir }));
     await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 20, wrap_up_seconds = 0.1, missed_offers_before_not_ready = 0');
     await acd.reloadConfig();
     for (const [i, name] of ['alice', 'bob', 'carol'].entries()) {

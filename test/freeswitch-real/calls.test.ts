@@ -94,7 +94,7 @@ describeReal('calls against a real FreeSWITCH', () => {
     await fsw.waitAnyReady(10_000);
     calls = world.hotline.services.get(CALLS_SERVICE) as CallsService;
     acd = world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
-    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'calls-real', description: 'calls against a real FreeSWITCH', surveyTimeoutMs: 5000 }));
+    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'calls-real', description: 'calls against a real FreeSWITCH', surveyTimeoutMs: 5000 , mediaDir: world.config.mediaDir }));
     await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 8, wrap_up_seconds = 0.5, missed_offers_before_not_ready = 0');
     await acd.reloadConfig();
     for (const name of ['alice', 'bob', 'carol']) {

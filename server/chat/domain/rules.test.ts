@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { InvalidStateError, ValidationError } from '../../platform/errors';
 import { checkRecall, checkUpload, checkWrapUp, signIdentity, verifyIdentity } from './rules';
 import { parseSettings } from './settings';
@@ -34,5 +35,15 @@ describe('chat rules', () => {
     expect(verifyIdentity('k', { customerId: 'c2', name: 'Ann', ts, sig }, ts)).toBeUndefined();
     expect(verifyIdentity('k', { customerId: 'c1', name: 'Ann', ts, sig: 'zz' }, ts)).toBeUndefined();
     expect(verifyIdentity('k', { customerId: 'c1', name: 'Ann', ts, sig }, ts + 2 * 86400_000)).toBeUndefined();
+  });
+
+  it('signs an unambiguous encoding: a separator inside a field cannot move the field boundary', () => {
+    const ts = 1_700_000_000_000;
+    const sig = signIdentity('k', { customerId: 'C1', name: 'x|y', ts });
+    expect(verifyIdentity('k', { customerId: 'C1', name: 'x|y', ts, sig }, ts)).toEqual({ customerId: 'C1', name: 'x|y' });
+    expect(verifyIdentity('k', { customerId: 'C1|x', name: 'y', ts, sig }, ts)).toBeUndefined();
+    // The documented payload, so a site can compute it in any language.
+    const want = crypto.createHmac('sha256', 'k').update(`["C1","x|y",${ts}]`).digest('hex');
+    expect(sig).toBe(want);
   });
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ConflictError, InvalidStateError, ValidationError } from '../../platform/errors';
+import { ConflictError, InvalidStateError, PayloadTooLargeError, ValidationError } from '../../platform/errors';
 import type { ChatSettings } from './settings';
 
 /**
@@ -41,13 +41,13 @@ function sniffImage(head: Buffer): string | undefined {
 export function checkUpload(f: { mime: string; size: number; head: Buffer }, s: ChatSettings): { kind: 'image' | 'file'; mime: string; ext: string } {
   const sniffed = sniffImage(f.head);
   if (sniffed) {
-    if (f.size > s.limits.imageMaxBytes) throw new ValidationError(`Images are limited to ${s.limits.imageMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
+    if (f.size > s.limits.imageMaxBytes) throw new PayloadTooLargeError(`Images are limited to ${s.limits.imageMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
     return { kind: 'image', mime: sniffed, ext: IMAGE_TYPES[sniffed]! };
   }
   if (IMAGE_TYPES[f.mime]) throw new ValidationError('The image content does not match its type', [{ path: 'file', message: 'not a valid image' }]);
   const ext = FILE_TYPES[f.mime];
   if (!ext) throw new ValidationError(`Files of type ${f.mime} are not accepted`, [{ path: 'file', message: 'type not allowed' }]);
-  if (f.size > s.limits.fileMaxBytes) throw new ValidationError(`Files are limited to ${s.limits.fileMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
+  if (f.size > s.limits.fileMaxBytes) throw new PayloadTooLargeError(`Files are limited to ${s.limits.fileMaxBytes} bytes`, [{ path: 'file', message: 'too large' }]);
   return { kind: 'file', mime: f.mime, ext };
 }
 
@@ -80,8 +80,8 @@ export function checkWrapUp(current: { status: 'draft' | 'submitted' } | undefin
 export const MAX_CATEGORY_DEPTH = 4;
 
 /**
- * A customer identity the site vouches for: HMAC-SHA256(secret, "customerId|name|ts")
- * in hex; ts in ms, at most a day old. Anything else is ignored (anonymous), never trusted.
+ * A customer identity the site vouches for: HMAC-SHA256(secret, identityPayload(...)) in
+ * hex; ts in ms, at most a day old. Anything else is ignored (anonymous), never trusted.
  */
 export function verifyIdentity(secret: string, id: { customerId?: string; name?: string; ts?: number; sig?: string }, now: number): { customerId: string; name: string } | undefined {
   if (!id.customerId || !id.sig || typeof id.ts !== 'number') return undefined;
@@ -93,6 +93,15 @@ export function verifyIdentity(secret: string, id: { customerId?: string; name?:
   return { customerId: id.customerId, name: id.name ?? '' };
 }
 
+/**
+ * What is signed: the JSON array `["<customerId>","<name>",<ts>]`. JSON quotes and escapes
+ * each field, so no choice of field values encodes the same bytes as another (a plain
+ * "a|b|ts" join let the signature of ("C1", "x|y") pass for customer "C1|x").
+ */
+export function identityPayload(id: { customerId: string; name: string; ts: number }): string {
+  return JSON.stringify([id.customerId, id.name, id.ts]);
+}
+
 export function signIdentity(secret: string, id: { customerId: string; name: string; ts: number }): string {
-  return crypto.createHmac('sha256', secret).update(`${id.customerId}|${id.name}|${id.ts}`).digest('hex');
+  return crypto.createHmac('sha256', secret).update(identityPayload(id)).digest('hex');
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { CallerHangupError } from './errors';
 import type { CallChannel, EnginePorts, PromptRef } from './ports';
 import type { Variables } from './variables';
+import { isStreamFile } from './schemas';
 
 /** A node as stored in a flow, after its params were validated by its type's schema. */
 export interface NodeDef<P = unknown> {
@@ -54,7 +55,9 @@ export type Reference =
   | { kind: 'prompt'; name: string; field: string }
   | { kind: 'skillGroup'; name: string; field: string }
   | { kind: 'agent'; name: string; field: string }
-  | { kind: 'flow'; name: string; field: string };
+  | { kind: 'flow'; name: string; field: string }
+  /** A `file` prompt naming a path under MEDIA_DIR (streams are not references). */
+  | { kind: 'file'; name: string; field: string };
 
 /**
  * One IVR node type: its parameter schema, its exits, what it references and needs,
@@ -133,9 +136,14 @@ export async function resolvePrompts(ctx: NodeContext, refs: PromptRef[]): Promi
   return out;
 }
 
-/** References of a prompt parameter (only named prompts live outside the flow). */
+/** References of a prompt parameter: named prompts and media files live outside the flow. */
 export function promptRefs(p: PromptRef | PromptRef[] | undefined, field: string): Reference[] {
-  return promptList(p).flatMap((ref, i) => ('prompt' in ref ? [{ kind: 'prompt' as const, name: ref.prompt, field: Array.isArray(p) ? `${field}.${i}` : field }] : []));
+  return promptList(p).flatMap((ref, i): Reference[] => {
+    const at = Array.isArray(p) ? `${field}.${i}` : field;
+    if ('prompt' in ref) return [{ kind: 'prompt', name: ref.prompt, field: at }];
+    if ('file' in ref && !isStreamFile(ref.file)) return [{ kind: 'file', name: ref.file, field: at }];
+    return [];
+  });
 }
 
 /** Rejects with the abort reason when the signal fires first. */

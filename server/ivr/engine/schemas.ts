@@ -13,10 +13,32 @@ export const varName = z.string().regex(VAR_NAME, 'a variable name: letters, dig
 
 export const lang = z.enum(['en', 'zh']);
 
+/**
+ * FreeSWITCH's built-in sources a flow may play as they are. Only characters their syntax
+ * needs: nothing FreeSWITCH would expand (`${var}`, `$${var}`, `{var=...}` prefixes, backticks)
+ * and no `!` (file_string's separator).
+ */
+const STREAM = String.raw`(?:tone_stream://[A-Za-z0-9%(),;=.+-]+|local_stream://[A-Za-z0-9_-]+|silence_stream://[0-9]+(?:,[0-9]+)?)`;
+/** A path relative to MEDIA_DIR: segments of letters, digits, _ . -; no `.` or `..` segment, not absolute. */
+const SEGMENT = String.raw`(?!\.{1,2}(?:/|$))[A-Za-z0-9_.-]+`;
+const MEDIA = `(?:${SEGMENT}(?:/${SEGMENT})*)`;
+
+export const STREAM_FILE = new RegExp(`^${STREAM}$`);
+export const MEDIA_PATH = new RegExp(`^${MEDIA}$`);
+
+export const isStreamFile = (f: string): boolean => STREAM_FILE.test(f);
+
+export const fileRef = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(new RegExp(`^(?:${STREAM}|${MEDIA})$`), 'a file under MEDIA_DIR (relative path: letters, digits, _ . - and /, no "..") or tone_stream://, local_stream://, silence_stream://')
+  .describe('a file under MEDIA_DIR (relative path) or a stream FreeSWITCH plays as is (tone_stream://, local_stream://moh, silence_stream://)');
+
 export const promptRef = z.union([
   z.strictObject({ prompt: slug.describe('name of an uploaded or rendered prompt') }),
   z.strictObject({ text: z.string().min(1).max(1000).describe('text rendered to speech; ${var} is substituted'), lang: lang.optional() }),
-  z.strictObject({ file: z.string().min(1).max(500).regex(/^[^\s]+$/, 'no spaces').describe('a file or stream the media server plays as is (tone_stream://, local_stream://moh)') }),
+  z.strictObject({ file: fileRef }),
 ]);
 
 export const prompts = z.union([promptRef, z.array(promptRef).min(1).max(10)]);

@@ -5,7 +5,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Db, Queryable } from '../../db/pool';
@@ -15,7 +14,9 @@ import { NonFatalNodeError } from '../engine/errors';
 import type { PromptRef, PromptResolver } from '../engine/ports';
 import { slug } from '../engine/schemas';
 import { promptsInUse } from '../store/flows';
-import { convertToWav8k, renderSpeech, sha256File, wavDurationMs, type MediaTools } from './media';
+import { isStreamFile, MEDIA_PATH } from '../engine/schemas';
+import { MediaFiles } from './media-files';
+import { convertToWav8k, renderSpeech, sha256File, sniffAudio, wavDurationMs, type MediaTools } from './media';
 
 export const ttsPromptBody = z.strictObject({
   name: slug,
@@ -45,6 +46,8 @@ const COLUMNS = `id, name, kind, language, text, content_hash AS "contentHash", 
 
 export class PromptLibrary implements PromptResolver {
   readonly dir: string;
+  /** MEDIA_DIR, where flows' `file` prompts must lie. */
+  readonly media: MediaFiles;
   readonly #ttsDir: string;
   readonly #rendering = new Map<string, Promise<string>>();
   /** name → absolute file; dropped on create/delete in this process. */
@@ -56,6 +59,7 @@ export class PromptLibrary implements PromptResolver {
     private readonly tools: MediaTools,
     private readonly log: Logger,
   ) {
+    this.media = new MediaFiles(mediaDir);
     this.dir = path.join(mediaDir, 'prompts');
     this.#ttsDir = path.join(this.dir, 'tts');
     fs.mkdirSync(this.#ttsDir, { recursive: true });
@@ -76,22 +80,25 @@ export class PromptLibrary implements PromptResolver {
     return path.join(this.dir, p.file);
   }
 
-  /** Converts an upload (wav/mp3/ogg) and stores it under `name`. */
-  async addAudio(q: Queryable, input: { name: string; originalName: string; data: Buffer; by: string | null }): Promise<Prompt> {
+  /**
+   * Converts an upload (wav/mp3/ogg) and stores it under `name`. `file` is the upload in a
+   * private directory; `head` its first bytes, which decide the format ffmpeg is told to read
+   * (never its own guess: a playlist named .wav must not make ffmpeg open other files).
+   */
+  async addAudio(q: Queryable, input: { name: string; originalName: string; file: string; head: Buffer; by: string | null }): Promise<Prompt> {
     const ext = path.extname(input.originalName).toLowerCase();
     if (!AUDIO_EXTENSIONS.includes(ext)) throw new ValidationError('Upload a .wav, .mp3 or .ogg file', [{ path: 'file', message: `unsupported file type "${ext || 'none'}"` }]);
+    const format = sniffAudio(input.head);
+    if (!format) throw new ValidationError('The file is not wav, mp3 or ogg audio', [{ path: 'file', message: 'not a wav, mp3 or ogg file (by its content)' }]);
     await this.#assertFree(q, input.name);
-    const tmpIn = path.join(os.tmpdir(), `hotline-up-${crypto.randomBytes(8).toString('hex')}${ext}`);
     const tmpOut = path.join(this.dir, `.tmp-${crypto.randomBytes(8).toString('hex')}.wav`);
     try {
-      fs.writeFileSync(tmpIn, input.data);
-      await convertToWav8k(this.tools, tmpIn, tmpOut);
+      await convertToWav8k(this.tools, { file: input.file, format }, tmpOut);
       const hash = sha256File(tmpOut);
       const file = `${hash}.wav`;
       fs.renameSync(tmpOut, path.join(this.dir, file));
       return await this.#insert(q, { name: input.name, kind: 'audio', language: null, text: null, hash, file, originalName: input.originalName, by: input.by });
     } finally {
-      fs.rmSync(tmpIn, { force: true });
       fs.rmSync(tmpOut, { force: true });
     }
   }
@@ -143,7 +150,7 @@ export class PromptLibrary implements PromptResolver {
   /** PromptResolver: what the engine plays. */
   async resolve(ref: PromptRef, defaultLang: 'en' | 'zh'): Promise<string> {
     try {
-      if ('file' in ref) return ref.file;
+      if ('file' in ref) return this.#playable(ref.file);
       if ('text' in ref) return await this.render(ref.text, ref.lang ?? defaultLang);
       const cached = this.#byName.get(ref.prompt);
       if (cached) return cached;
@@ -156,6 +163,19 @@ export class PromptLibrary implements PromptResolver {
       this.log.warn({ err, ref }, 'IVR prompt could not be resolved');
       throw new NonFatalNodeError(`prompt unavailable: ${err instanceof Error ? err.message : String(err)}`, err);
     }
+  }
+
+  /**
+   * A `file` prompt as FreeSWITCH gets it: a built-in stream as written, or the real path of a
+   * file under MEDIA_DIR. Checked again here, not only when the flow was published: a version
+   * published before this rule, or a symlink swapped in since, must not play another file.
+   */
+  #playable(file: string): string {
+    if (isStreamFile(file)) return file;
+    if (!MEDIA_PATH.test(file)) throw new Error(`"${file}" is neither a stream nor a path under MEDIA_DIR`);
+    const hit = this.media.locate(file);
+    if ('problem' in hit) throw new Error(hit.problem);
+    return hit.file;
   }
 
   async #assertFree(q: Queryable, name: string): Promise<void> {

@@ -12,9 +12,27 @@ import { runTool, ToolError, type MediaTools } from '../../platform/media-tools'
 
 export type { MediaTools };
 
-/** Converts any audio ffmpeg reads to 8 kHz mono 16-bit WAV with a plain 44-byte header. */
-export async function convertToWav8k(tools: MediaTools, input: string, output: string): Promise<void> {
-  const r = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', input, '-vn', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-ac', '1', '-ar', '8000', '-c:a', 'pcm_s16le', '-f', 'wav', output], { pkg: 'ffmpeg' });
+/** The containers prompts are uploaded in, named as ffmpeg's demuxers. */
+export type AudioFormat = 'wav' | 'mp3' | 'ogg';
+
+/** The audio container the magic bytes say, or undefined: anything else (a playlist, text, video) is not an accepted upload. */
+export function sniffAudio(head: Buffer): AudioFormat | undefined {
+  const ascii = (from: number, to: number) => head.subarray(from, to).toString('latin1');
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') return 'wav';
+  if (ascii(0, 4) === 'OggS') return 'ogg';
+  if (ascii(0, 3) === 'ID3') return 'mp3';
+  // An MPEG audio frame header: 11 sync bits, then a layer other than "reserved".
+  if (head.length >= 2 && head[0] === 0xff && (head[1]! & 0xe0) === 0xe0 && (head[1]! & 0x06) !== 0) return 'mp3';
+  return undefined;
+}
+
+/**
+ * Converts audio to 8 kHz mono 16-bit WAV with a plain 44-byte header. ffmpeg reads only the
+ * named local file, with the demuxer we name: no format probing and no protocols but file and
+ * pipe, so an input cannot make it open a URL or another file (HLS/concat playlists).
+ */
+export async function convertToWav8k(tools: MediaTools, input: { file: string; format: AudioFormat }, output: string): Promise<void> {
+  const r = await runTool(tools.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-protocol_whitelist', 'file,pipe', '-f', input.format, '-i', `file:${input.file}`, '-vn', '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-ac', '1', '-ar', '8000', '-c:a', 'pcm_s16le', '-f', 'wav', output], { pkg: 'ffmpeg' });
   if (r.code !== 0) {
     fs.rmSync(output, { force: true });
     throw new ValidationError(`The audio could not be converted: ${r.stderr.trim().split('\n').pop() ?? 'ffmpeg failed'}`, [{ path: 'file', message: 'not a readable wav, mp3 or ogg file' }]);
@@ -29,7 +47,7 @@ export async function renderSpeech(tools: MediaTools, text: string, lang: 'en' |
   try {
     const r = await runTool(tools.espeak, ['-v', VOICES[lang], '-s', lang === 'zh' ? '150' : '160', '-w', tmp, '--stdin'], { pkg: 'espeak-ng', stdin: text });
     if (r.code !== 0 || !fs.existsSync(tmp)) throw new ToolError(tools.espeak, `espeak-ng failed: ${r.stderr.trim()}`);
-    await convertToWav8k(tools, tmp, output);
+    await convertToWav8k(tools, { file: tmp, format: 'wav' }, output);
   } finally {
     fs.rmSync(tmp, { force: true });
   }

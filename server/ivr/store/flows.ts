@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/pool';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors';
+import { SQL_INT_MAX } from '../../platform/numbers';
 import { checkFlow, flowValidationError, problemPath, type FlowProblem, type FlowReference } from '../engine/flow';
 import { slug } from '../engine/schemas';
+import type { MediaLocator } from '../prompts/media-files';
 
 export const createFlowBody = z.strictObject({
   name: slug.describe('unique; other flows goto it by this name'),
@@ -19,7 +21,7 @@ export const publishBody = z.strictObject({ note: z.string().max(500).default(''
 export const rollbackBody = z.strictObject({ version: z.number().int().positive() });
 export const bindBody = z.strictObject({ flowId: z.uuid(), description: z.string().max(200).default('') });
 export const numberParams = z.object({ number: z.string().regex(/^\+?[0-9]{2,20}$/, 'digits, optional leading +') });
-export const versionParams = z.object({ id: z.uuid(), version: z.coerce.number().int().positive() });
+export const versionParams = z.object({ id: z.uuid(), version: z.coerce.number().int().positive().max(SQL_INT_MAX) });
 
 export interface FlowSummary {
   id: string;
@@ -119,8 +121,8 @@ async function flowsReferencing(q: Queryable, name: string): Promise<string[]> {
   return rows.filter((r) => checkFlow(r.definition).references.some((ref) => ref.kind === 'flow' && ref.name === name)).map((r) => r.name);
 }
 
-/** Checks what the flow references outside itself against the database. */
-export async function referenceProblems(q: Queryable, refs: FlowReference[], selfName: string): Promise<FlowProblem[]> {
+/** Checks what the flow references outside itself against the database and MEDIA_DIR. */
+export async function referenceProblems(q: Queryable, refs: FlowReference[], selfName: string, media: MediaLocator): Promise<FlowProblem[]> {
   const names = (kind: FlowReference['kind']) => [...new Set(refs.filter((r) => r.kind === kind).map((r) => r.name))];
   const found = async (sql: string, list: string[]) => (list.length === 0 ? new Set<string>() : new Set((await q.query<{ n: string }>(sql, [list])).rows.map((r) => r.n)));
   const [prompts, groups, agents, flows] = await Promise.all([
@@ -135,27 +137,31 @@ export async function referenceProblems(q: Queryable, refs: FlowReference[], sel
     if (r.kind === 'skillGroup' && !groups.has(r.name.toLowerCase())) problems.push({ node: r.node, field: r.field, message: `skill group "${r.name}" does not exist` });
     if (r.kind === 'agent' && !agents.has(r.name.toLowerCase())) problems.push({ node: r.node, field: r.field, message: `agent "${r.name}" does not exist or is disabled` });
     if (r.kind === 'flow' && r.name !== selfName && !flows.has(r.name)) problems.push({ node: r.node, field: r.field, message: `flow "${r.name}" does not exist or is not published` });
+    if (r.kind === 'file') {
+      const hit = media.locate(r.name);
+      if ('problem' in hit) problems.push({ node: r.node, field: r.field, message: hit.problem });
+    }
   }
   return problems;
 }
 
 /** Schema, wiring, reachability, loops, then references: everything, with paths naming node and field. */
-export async function validateDefinition(q: Queryable, definition: unknown, flowName: string): Promise<ValidationReport> {
+export async function validateDefinition(q: Queryable, definition: unknown, flowName: string, media: MediaLocator): Promise<ValidationReport> {
   const check = checkFlow(definition);
-  const problems = check.problems.length > 0 ? check.problems : await referenceProblems(q, check.references, flowName);
+  const problems = check.problems.length > 0 ? check.problems : await referenceProblems(q, check.references, flowName, media);
   return { valid: problems.length === 0, problems: problems.map((p) => ({ ...p, path: problemPath(p) })) };
 }
 
-export async function validateDraft(q: Queryable, id: string): Promise<ValidationReport> {
+export async function validateDraft(q: Queryable, id: string, media: MediaLocator): Promise<ValidationReport> {
   const flow = await getFlow(q, id);
-  return validateDefinition(q, flow.draft, flow.name);
+  return validateDefinition(q, flow.draft, flow.name, media);
 }
 
 /** Publishes the draft as the next immutable version and makes it active. 400 when invalid. */
-export async function publishDraft(q: Queryable, id: string, by: string | null, note: string): Promise<FlowVersion> {
+export async function publishDraft(q: Queryable, id: string, by: string | null, note: string, media: MediaLocator): Promise<FlowVersion> {
   await q.query('SELECT 1 FROM ivr_flows WHERE id = $1 FOR UPDATE', [id]);
   const flow = await getFlow(q, id);
-  const report = await validateDefinition(q, flow.draft, flow.name);
+  const report = await validateDefinition(q, flow.draft, flow.name, media);
   if (!report.valid) throw flowValidationError(report.problems);
   const version = (flow.latestVersion ?? 0) + 1;
   await q.query('INSERT INTO ivr_flow_versions (flow_id, version, definition, published_by, note) VALUES ($1, $2, $3, $4, $5)', [id, version, JSON.stringify(flow.draft), by, note]);
@@ -182,10 +188,10 @@ export async function getVersion(q: Queryable, id: string, version: number): Pro
 }
 
 /** Makes an earlier version active again (its references are re-checked: a prompt may be gone). */
-export async function rollback(q: Queryable, id: string, version: number): Promise<FlowDetail> {
+export async function rollback(q: Queryable, id: string, version: number, media: MediaLocator): Promise<FlowDetail> {
   const flow = await getFlow(q, id);
   const v = await getVersion(q, id, version);
-  const report = await validateDefinition(q, v.definition, flow.name);
+  const report = await validateDefinition(q, v.definition, flow.name, media);
   if (!report.valid) throw new ValidationError(`Version ${version} can no longer run: ${report.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, report.problems.map((p) => ({ path: p.path, message: p.message })));
   await q.query('UPDATE ivr_flows SET active_version = $2, updated_at = now() WHERE id = $1', [id, version]);
   return getFlow(q, id);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../../server/db/pool';
+import { MediaFiles } from '../../../server/ivr/prompts/media-files';
 import { createFlow, publishDraft } from '../../../server/ivr/store/flows';
 
 const SILENCE = { file: 'silence_stream://100' };
@@ -9,7 +10,7 @@ const SILENCE = { file: 'silence_stream://100' };
  * skill group, then the two-level survey (1 满意 → 2 态度热情, or 2 不满意), then hang up;
  * published and bound to `number`.
  */
-export async function bindQueueSurveyFlow(db: Db, opts: { number: string; namePrefix: string; description: string; surveyTimeoutMs: number }): Promise<{ groupId: string; groupName: string }> {
+export async function bindQueueSurveyFlow(db: Db, opts: { number: string; namePrefix: string; description: string; surveyTimeoutMs: number; mediaDir: string }): Promise<{ groupId: string; groupName: string }> {
   const groupName = `support${crypto.randomBytes(3).toString('hex')}`;
   const groupId = (await db.query<{ id: string }>('INSERT INTO skill_groups (name) VALUES ($1) RETURNING id', [groupName])).rows[0]!.id;
   const flow = await createFlow(db, {
@@ -31,7 +32,7 @@ export async function bindQueueSurveyFlow(db: Db, opts: { number: string; namePr
       ],
     },
   });
-  await publishDraft(db, flow.id, null, 'test');
+  await publishDraft(db, flow.id, null, 'test', new MediaFiles(opts.mediaDir));
   await db.query('INSERT INTO ivr_service_numbers (number, flow_id) VALUES ($1, $2)', [opts.number, flow.id]);
   return { groupId, groupName };
 }
