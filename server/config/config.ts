@@ -45,7 +45,21 @@ const envSchema = z.object({
   CALLS_SERVICE_NUMBER: z.string().regex(/^\+?[0-9]{2,20}$/, 'a phone number').optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_ORIGINS: z
+    .string()
+    .refine((s) => s.split(',').map((o) => o.trim()).filter(Boolean).every(isOrigin), 'must be comma-separated origins like https://cc.example.com (scheme, host, optional port; no path)')
+    .optional(),
+  AGENT_OFFLINE_GRACE_SECONDS: z.coerce.number().min(1).max(3600).default(45),
 });
+
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
 
 export type Env = z.input<typeof envSchema>;
 
@@ -73,6 +87,10 @@ export interface Config {
   calls: { gatewayDial: string; announceIntervalSec: number; holdMusic: string; serviceNumber: string | undefined };
   /** Signed call-event webhooks (HMAC-SHA256 of the body with the secret); unset URL: none sent. */
   webhook: { url: string | undefined; secret: string | undefined };
+  /** Origins the staff pages are served from (scheme://host[:port]); browsers' staff sockets from anywhere else are refused. */
+  publicOrigins: string[];
+  /** An agent whose realtime connections are all gone this long is set offline (a page refresh or a server restart is shorter). */
+  realtime: { offlineGraceSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -113,6 +131,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sip: { domain: e.SIP_DOMAIN, wssUrl: e.SIP_WSS_URL, xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD } },
     calls: { gatewayDial: e.CALLS_GATEWAY_DIAL, announceIntervalSec: e.CALLS_ANNOUNCE_INTERVAL_SEC, holdMusic: e.CALLS_HOLD_MUSIC, serviceNumber: e.CALLS_SERVICE_NUMBER },
     webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET },
+    publicOrigins: e.PUBLIC_ORIGINS
+      ? e.PUBLIC_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+          .map((o) => new URL(o).origin)
+      : [`http://127.0.0.1:${e.PORT}`, `http://localhost:${e.PORT}`],
+    realtime: { offlineGraceSeconds: e.AGENT_OFFLINE_GRACE_SECONDS },
   };
 }
 
