@@ -11,7 +11,7 @@ import type { Redis } from '../platform/redis';
 import { AGENT_NAMESPACE, AGENT_SOCKET_PATH, isRoom, ROOMS, type AgentClientToServer, type AgentConnectRefusal, type AgentEventName, type AgentEvents, type AgentServerToClient, type Room } from './contract';
 import type { RealtimeHub } from './hub';
 import type { Liveness } from './liveness';
-import { staffOriginAllowed } from './origin';
+import { normalizeOrigin, staffOriginAllowed } from './origin';
 
 type AgentServer = Server<AgentClientToServer, AgentServerToClient, Record<string, never>, { principal: Principal }>;
 type AgentNamespace = Namespace<AgentClientToServer, AgentServerToClient, Record<string, never>, { principal: Principal }>;
@@ -59,10 +59,12 @@ export class AgentChannel {
     const io: AgentServer = new Server(server, {
       path: AGENT_SOCKET_PATH,
       serveClient: false,
-      // Credentials (the session cookie) are answered only to the staff pages' origins.
-      cors: { origin: [...origins], credentials: true },
-      // Refused before any engine session exists; the namespace checks again and says why.
-      allowRequest: (req, cb) => cb(null, staffOriginAllowed(req.headers, origins)),
+      // CORS, with credentials (the session cookie), only for the staff pages' origins; nothing at all for the rest
+      // (a static `credentials: true` would send Allow-Credentials to every origin).
+      cors: (req, cb) => {
+        const origin = req.headers.origin;
+        cb(null, origin && origins.includes(normalizeOrigin(origin)) ? { origin, credentials: true } : { origin: false });
+      },
       adapter: createAdapter(adapter.pub, adapter.sub, { key: `${this.deps.prefix}agent-io` }),
       maxHttpBufferSize: 16 * 1024,
       pingInterval: 10_000,

@@ -6,6 +6,7 @@ import type { ChatService } from '../../server/chat/service';
 import { realtimeModule } from '../../server/realtime/module';
 import { routingModule } from '../../server/routing/module';
 import type { RoutingEngine } from '../../server/routing/engine';
+import type { HotlineModule } from '../../server/module';
 import { connectAgentSocket, type AgentSocket } from '../helpers/agent-socket';
 import { ApiClient } from '../helpers/api-client';
 import { ADMIN, createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
@@ -108,9 +109,13 @@ export async function agentOk(agent: { api: ApiClient }, command: string, payloa
 /** How long an agent with no realtime connection keeps their presence here (real time, not the test clock). */
 export const CHAT_WORLD_GRACE_MS = 1000;
 
-export async function createChatWorld(opts: { settings?: unknown; navigation?: unknown } = {}): Promise<ChatWorld> {
+export function chatWorldModules(clock: TestClock): HotlineModule[] {
+  return [realtimeModule({ graceMs: CHAT_WORLD_GRACE_MS }), routingModule({ sweepIntervalMs: 50 }), blacklistModule(), chatModule({ clock: clock.now, timerPollMs: 50 })];
+}
+
+export async function createChatWorld(opts: { settings?: unknown; navigation?: unknown; env?: Record<string, string> } = {}): Promise<ChatWorld> {
   const clock = new TestClock();
-  const world = await createTestWorld({ modules: [realtimeModule({ graceMs: CHAT_WORLD_GRACE_MS }), routingModule({ sweepIntervalMs: 50 }), blacklistModule(), chatModule({ clock: clock.now, timerPollMs: 50 })] });
+  const world = await createTestWorld({ env: opts.env, modules: chatWorldModules(clock) });
   const url = world.hotline.url;
   const { chat, actions } = world.hotline.services.get('chat') as { chat: ChatService; actions: ChatActions };
   const engine = world.hotline.services.get('routing') as RoutingEngine;
