@@ -106,9 +106,18 @@ export class Liveness {
     return this.o.redis.zcount(this.#key.conns(agentId), `(${Date.now()}`, '+inf');
   }
 
+  /**
+   * Shutdown begins: no more sweeps, so no agent-gone handler runs against modules
+   * that are stopping (a grace this process would have ended is left to the others,
+   * or to the next start).
+   */
+  stopTimers(): void {
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+  }
+
   /** Stops the timers and waits for the bookkeeping under way (disconnects of shutdown included). */
   async stop(): Promise<void> {
-    for (const t of this.#timers.splice(0)) clearInterval(t);
+    this.stopTimers();
     while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }
 

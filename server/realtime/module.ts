@@ -50,6 +50,7 @@ export function realtimeModule(opts: RealtimeModuleOptions = {}): HotlineModule 
       channel!.attach(server, { pub, sub });
     },
     beforeClose() {
+      liveness?.stopTimers();
       channel?.disconnectAll();
     },
     async stop() {
