@@ -97,7 +97,10 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
 
     const sessions = new SessionStore(redis, config.redisPrefix, config.sessionTtlSeconds);
     const auth = new AuthService(db, sessions, new LoginLimiter(redis, config.redisPrefix, config.login));
-    const ctx: ModuleContext = { config, log, db, redis, redisUrl: redisHandle.url, auth, sessions, services: new Map() };
+    // The listening port (PORT=0: ephemeral) is known only after listen; the default origins follow it.
+    let listeningPort = config.port;
+    const origins = () => config.publicOrigins ?? defaultPublicOrigins(config.host, listeningPort);
+    const ctx: ModuleContext = { config, log, db, redis, redisUrl: redisHandle.url, auth, sessions, publicOrigins: origins, services: new Map() };
     const modules = opts.modules ?? hotlineModules();
     for (const m of modules) {
       await m.start?.(ctx);
@@ -113,9 +116,6 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       ...auditRoutes({ db }),
       ...modules.flatMap((m) => m.routes?.(ctx) ?? []),
     ];
-    // The listening port (PORT=0: ephemeral) is known only after listen; the default origins follow it.
-    let listeningPort = config.port;
-    const origins = () => config.publicOrigins ?? defaultPublicOrigins(config.host, listeningPort);
     const app = createHttpApp({ auth, log, routes, version: VERSION, crossOriginPaths: modules.flatMap((m) => m.crossOriginPaths ?? []), publicOrigins: origins });
     const server = http.createServer(app);
     for (const m of modules) m.attach?.(server, ctx);

@@ -17,6 +17,8 @@ export interface ModuleContext {
   redisUrl: string;
   auth: AuthService;
   sessions: SessionStore;
+  /** The origins staff pages are served from (PUBLIC_ORIGINS, or derived from the listening port once it is known). */
+  publicOrigins: () => readonly string[];
   /** Services other modules published in start(), by name (see provide/need). */
   services: Map<string, unknown>;
 }

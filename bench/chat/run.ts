@@ -2,8 +2,10 @@
  * Web-chat benchmark: VISITORS visitors and AGENTS agents in conversation through
  * ONE server process (started as its own process, the way `npm start` runs it, on
  * the real Postgres in a database of its own and the real Redis under a prefix of
- * its own; both removed at the end). This process only plays the clients, over
- * socket.io/WebSocket, so client work does not share the server's event loop.
+ * its own; both removed at the end). This process only plays the clients, so client
+ * work does not share the server's event loop: visitors over the widget's socket.io
+ * namespace; agents receive on the agent channel (server/realtime) and answer over
+ * HTTP, as the workspace does.
  *
  * Round trip = from the sender's `send` until the other party's socket has the
  * message (the server stores it in Postgres before it delivers it).
@@ -28,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { connectAgentSocket } from '../../test/helpers/agent-socket';
 import { ApiClient } from '../../test/helpers/api-client';
 import { deleteRedisPrefix, TEST_REDIS } from '../../test/helpers/redis-cleanup';
 import { startServerProcess, type ServerProcess } from '../../test/helpers/server-process';
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
       if (r.status >= 300) throw new Error(`agent: ${r.status} ${JSON.stringify(r.body)}`);
       await db!.query('INSERT INTO skill_group_members (group_id, user_id, level) VALUES ($1, $2, 5)', [groupId, r.body.id]);
       const api = await new ApiClient(url).login(username, 'agent-password-1');
-      const s = await connect(url, 'agent', { cookie: api.cookie });
+      const s = await connectAgentSocket(url, { cookie: api.cookie });
       sockets.push(s);
       s.on('message', (m: { senderKind: string; clientId: string | null; conversationId: string }) => {
         if (m.senderKind !== 'visitor' || !toAgent.got(m.clientId)) return;
@@ -182,16 +185,15 @@ async function main(): Promise<void> {
         const rid = `r${replies++}`;
         const meter = toVisitor;
         meter.sent(rid);
-        s.timeout(30_000)
-          .emitWithAck('send', { conversationId: m.conversationId, text: `answer to ${m.clientId}`, clientId: rid })
-          .then(
-            (a: Ack) => {
-              if (!a.ok) meter.errors++;
-            },
-            () => meter.errors++,
-          );
+        api.post(`/api/chat/conversations/${m.conversationId}/messages`, { text: `answer to ${m.clientId}`, clientId: rid }).then(
+          (r) => {
+            if (r.status !== 201) meter.errors++;
+          },
+          () => meter.errors++,
+        );
       });
-      await s.emitWithAck('presence', { state: 'ready' });
+      const ready = await api.put('/api/routing/me/presence', { state: 'ready' });
+      if (ready.status !== 200) throw new Error(`presence: ${ready.status}`);
     });
     process.stderr.write(`agents ready: ${AGENTS}\n`);
     const visitors: Visitor[] = await pool(VISITORS, 50, async () => {

@@ -1,35 +1,14 @@
 /**
  * Live call events: one typed emitter per process (control events for the call domain),
- * fanned out to the realtime hub (topics `agent:<id>` of every agent concerned, and
- * `supervisor`) and to the signed webhook queue. Emitting never throws.
+ * fanned out to the realtime hub (the agent channel's rooms `agent:<id>` of every
+ * agent concerned, and `supervisor`) and to the signed webhook queue. Emitting never throws.
  */
 import type { Logger } from '../logging/logger';
+import { ROOMS, type CallEvent, type CallEventType } from '../realtime/contract';
 import { TypedEmitter } from '../platform/typed-emitter';
 
-export type CallEventType =
-  | 'call.queued'
-  | 'call.ringing'
-  | 'call.answered'
-  | 'call.held'
-  | 'call.resumed'
-  | 'call.transferred'
-  | 'call.consult'
-  | 'call.conference'
-  | 'call.agent_left'
-  | 'call.wrap_up'
-  | 'call.ended'
-  | 'call.survey_answered'
-  | 'call.recording_ready';
-
-export interface CallEvent {
-  type: CallEventType;
-  callId: string;
-  /** ms since the epoch */
-  at: number;
-  /** The agents this event concerns (their `agent:<id>` topics receive it). */
-  agentIds: string[];
-  data: Record<string, unknown>;
-}
+/** The event shapes are the agent channel's (server/realtime/contract.ts): browsers and webhooks get the same. */
+export type { CallEvent, CallEventType };
 
 export interface CallEventSinks {
   publish(topics: string[], event: object): void;
@@ -51,7 +30,7 @@ export class CallEventBus extends TypedEmitter<Events> {
     const event: CallEvent = { type, callId, at: Date.now(), agentIds: ids, data };
     this.safeEmit('event', event);
     try {
-      this.sinks.publish(['supervisor', ...ids.map((a) => `agent:${a}`)], event);
+      this.sinks.publish([ROOMS.supervisor, ...ids.map(ROOMS.agent)], event);
       this.sinks.webhook?.(event);
     } catch (err) {
       this.emitterLogger.warn({ err, type, callId }, 'publishing a call event failed');

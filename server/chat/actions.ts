@@ -1,5 +1,6 @@
 import { addEntry, addEntryBody } from '../blacklist/store';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError, ValidationError } from '../platform/errors';
+import type { ChatConversation } from '../realtime/contract';
 import type { OfferEvent } from '../routing/events';
 import { contactIdOf } from './domain/conversation';
 import { checkRating, checkWrapUp } from './domain/rules';
@@ -38,7 +39,7 @@ export class ChatActions {
   }
 
   /** Seed 000 §5.1.1: an agent picks a waiting visitor from the queue list. Capacity still applies: it goes through the ACD at top priority to the agent's own queue. */
-  async claim(agentId: string, conversationId: string): Promise<Record<string, unknown>> {
+  async claim(agentId: string, conversationId: string): Promise<ChatConversation> {
     const conv = await store.getConversation(this.chat.db, conversationId);
     if (!conv) throw new NotFoundError('Conversation');
     if (conv.state !== 'queued' || !conv.contactId) throw new InvalidStateError('Only a waiting conversation can be claimed');
@@ -49,7 +50,8 @@ export class ChatActions {
     return this.chat.snapshot(conv.id);
   }
 
-  async transfer(agentId: string, conversationId: string, to: { agentId?: string; groupId?: string; note?: string }): Promise<Record<string, unknown>> {
+  /** To a group: the conversation as it is now. To an agent: the pending transfer they must accept. */
+  async transfer(agentId: string, conversationId: string, to: { agentId?: string; groupId?: string; note?: string }): Promise<ChatConversation | { transferId: string; status: 'pending'; deadline: number }> {
     const conv = await this.#owned(agentId, conversationId);
     if (Boolean(to.agentId) === Boolean(to.groupId)) throw new ValidationError('Give either agentId or groupId', [{ path: 'agentId', message: 'one of agentId, groupId' }]);
     if (to.agentId === agentId) throw new ValidationError('You cannot transfer to yourself', [{ path: 'agentId', message: 'is you' }]);
@@ -131,7 +133,7 @@ export class ChatActions {
   }
 
   /** Brings a colleague into the conversation (no capacity cost: they help, the owner still serves). */
-  async invite(agentId: string, conversationId: string, colleagueId: string): Promise<Record<string, unknown>> {
+  async invite(agentId: string, conversationId: string, colleagueId: string): Promise<ChatConversation> {
     const conv = await this.#owned(agentId, conversationId);
     const exists = await this.chat.db.query('SELECT 1 FROM users WHERE id = $1', [colleagueId]);
     if (!exists.rowCount) throw new NotFoundError('Agent');

@@ -1,19 +1,15 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Request } from 'express';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
-import type { AuthService } from '../auth/auth-service';
-import { can, type Principal } from '../auth/principal';
 import { zodToValidationError } from '../http/errors';
 import type { Logger } from '../logging/logger';
 import { HotlineError } from '../platform/errors';
 import type { Redis } from '../platform/redis';
-import type { RoutingEngine } from '../routing/engine';
 import type { ChatActions } from './actions';
 import * as s from './schemas';
-import type { ChatNotifier, ChatService } from './service';
+import type { ChatService } from './service';
 import * as store from './store';
 import { parseCookies } from '../http/cookies';
 
@@ -27,50 +23,42 @@ export function hashToken(token: string): string {
 type Ack = (r: { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; fields?: unknown } }) => void;
 
 /**
- * The chat's realtime edge: socket.io with the Redis adapter, so a visitor on one
- * server process and their agent on another still meet (rooms `v:<visitor>` and
- * `a:<agent>` span processes). Two namespaces: /visitor (visitor token from the
- * widget's cookie or auth.token) and /agent (the session cookie or a bearer token;
- * needs chat.handle). Every client event is `name(payload, ack)`; the ack carries
- * {ok,data} or {ok:false,error:{code,message}}.
+ * The widget's realtime edge: socket.io with the Redis adapter, so a visitor's room
+ * `v:<visitor>` spans server processes. One namespace, /visitor (visitor token from
+ * auth.token or the widget's cookie). Every client event is `name(payload, ack)`;
+ * the ack carries {ok,data} or {ok:false,error:{code,message}}. Agents get chat
+ * events on the agent channel (server/realtime) and act over HTTP.
  */
-export class ChatGateway implements ChatNotifier {
+export class ChatGateway {
   readonly io: Server;
 
   constructor(
     server: http.Server,
-    private readonly deps: { chat: ChatService; actions: ChatActions; engine: RoutingEngine; auth: AuthService; pub: Redis; sub: Redis; prefix: string; log: Logger; isBlocked: (visitorId: string) => Promise<boolean> },
+    private readonly deps: { chat: ChatService; actions: ChatActions; pub: Redis; sub: Redis; prefix: string; log: Logger; isBlocked: (visitorId: string) => Promise<boolean> },
   ) {
     this.io = new Server(server, {
       path: SOCKET_PATH,
-      // The widget runs on customers' sites: any origin may connect; identity is the visitor token, not ambient cookies.
-      cors: { origin: true, credentials: true },
+      // The widget runs on customers' sites: any origin may connect. Identity is the
+      // visitor token the widget passes explicitly, so no credentials are answered:
+      // a foreign page cannot ride the visitor cookie through a CORS request.
+      cors: { origin: true, credentials: false },
       adapter: createAdapter(deps.pub, deps.sub, { key: `${deps.prefix}chat-io` }),
       maxHttpBufferSize: 64 * 1024,
       pingInterval: 10_000,
       pingTimeout: 10_000,
     });
     this.#visitors();
-    this.#agents();
   }
 
-  // ── ChatNotifier ──
   toVisitor(visitorId: string, event: string, data: unknown): void {
     this.io.of('/visitor').to(`v:${visitorId}`).emit(event, data);
-  }
-  toAgents(agentIds: string[], event: string, data: unknown): void {
-    if (agentIds.length) this.io.of('/agent').to(agentIds.map((a) => `a:${a}`)).emit(event, data);
-  }
-  async agentOnline(agentId: string): Promise<boolean> {
-    return (await this.io.of('/agent').in(`a:${agentId}`).fetchSockets()).length > 0;
   }
   async visitorOnline(visitorId: string): Promise<boolean> {
     return (await this.io.of('/visitor').in(`v:${visitorId}`).fetchSockets()).length > 0;
   }
 
   async close(): Promise<void> {
-    this.io.of('/visitor').disconnectSockets(true);
-    this.io.of('/agent').disconnectSockets(true);
+    this.io.of('/visitor').local.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       void this.io.close(() => resolve());
     });
@@ -130,46 +118,4 @@ export class ChatGateway implements ChatNotifier {
       this.#on(socket, 'history', s.historyEvent, (b) => chat.history(visitor.id, b.before ?? null, b.limit));
     });
   }
-
-  #agents(): void {
-    const { chat, actions, engine, auth } = this.deps;
-    const nsp = this.io.of('/agent');
-    nsp.use((socket, next) => {
-      const headers = { ...socket.handshake.headers };
-      const token = (socket.handshake.auth as { token?: unknown }).token;
-      if (typeof token === 'string') headers.authorization = `Bearer ${token}`;
-      const req = { headers, cookies: parseCookies(socket.handshake.headers.cookie), get: (h: string) => headers[h.toLowerCase()] } as unknown as Request;
-      auth.authenticate(req).then(
-        (p) => {
-          if (!p || !can(p, 'chat.handle')) return next(new Error('unauthorized'));
-          (socket.data as { principal?: Principal }).principal = p;
-          next();
-        },
-        (err: unknown) => next(err instanceof Error ? err : new Error('unavailable')),
-      );
-    });
-    nsp.on('connection', (socket) => {
-      const p = (socket.data as { principal: Principal }).principal;
-      const agentId = p.userId;
-      const viewAll = can(p, 'supervisor.monitor') || can(p, 'qa.score');
-      const actor = { kind: 'agent' as const, agentId, canViewAll: viewAll };
-      void socket.join(`a:${agentId}`);
-      void chat.agentConnected(agentId).catch((err: unknown) => this.deps.log.warn({ err }, 'agent connect bookkeeping failed'));
-      socket.on('disconnect', () => void chat.agentDisconnected(agentId).catch((err: unknown) => this.deps.log.warn({ err }, 'agent disconnect bookkeeping failed')));
-      this.#on(socket, 'presence', s.presenceEvent, (b) => engine.setPresence(agentId, b));
-      this.#on(socket, 'send', s.sendEvent, (b) => chat.send(actor, b.conversationId, b));
-      this.#on(socket, 'recall', s.recallEvent, (b) => chat.recall(agentId, b.messageId));
-      this.#on(socket, 'read', s.readEvent, (b) => chat.read(actor, b.conversationId, b.upTo));
-      this.#on(socket, 'typing', s.typingEvent, (b) => chat.typing(actor, b.conversationId, b.typing));
-      this.#on(socket, 'end', s.convRef, async (b) => chat.snapshot((await chat.end(actor, b.conversationId)).id));
-      this.#on(socket, 'claim', s.convRef, (b) => actions.claim(agentId, b.conversationId));
-      this.#on(socket, 'transfer', s.transferEvent, (b) => actions.transfer(agentId, b.conversationId, b));
-      this.#on(socket, 'transfer.answer', s.answerEvent, (b) => actions.answerTransfer(agentId, b.transferId, b.accept));
-      this.#on(socket, 'invite', s.inviteEvent, (b) => actions.invite(agentId, b.conversationId, b.agentId));
-      this.#on(socket, 'rating.invite', s.convRef, (b) => actions.inviteRating(agentId, b.conversationId));
-      this.#on(socket, 'wrapup', s.wrapUpEvent, (b) => actions.wrapUp(agentId, b.conversationId, b));
-      this.#on(socket, 'blacklist', s.blacklistEvent, (b) => actions.blacklist(agentId, b.conversationId, b));
-    });
-  }
 }
-

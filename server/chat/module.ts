@@ -3,6 +3,10 @@ import type { BlacklistService } from '../blacklist/module';
 import { BLACKLIST } from '../blacklist/module';
 import { need, provide, type HotlineModule, type ModuleContext } from '../module';
 import { connectRedis, type Redis } from '../platform/redis';
+import type { AgentChannel } from '../realtime/agent-channel';
+import { ROOMS, type AgentEvents } from '../realtime/contract';
+import type { Liveness } from '../realtime/liveness';
+import { AGENT_CHANNEL, LIVENESS } from '../realtime/module';
 import type { RoutingEngine } from '../routing/engine';
 import { ROUTING_SERVICE } from '../routing/module';
 import { ChatActions } from './actions';
@@ -23,13 +27,22 @@ export interface ChatModuleOptions {
   timerPollMs?: number;
 }
 
-/** A notifier that drops everything until the socket gateway is attached (start runs before attach). */
-const nobody: ChatNotifier = { toVisitor: () => undefined, toAgents: () => undefined, agentOnline: () => Promise.resolve(false), visitorOnline: () => Promise.resolve(false) };
+/** Visitors' sockets exist once the gateway is attached (start runs before attach); agents' events go to the agent channel from the start. */
+function notifier(channel: AgentChannel, gateway: () => ChatGateway | undefined): ChatNotifier {
+  return {
+    toVisitor: (visitorId, event, data) => gateway()?.toVisitor(visitorId, event, data),
+    // ChatEvents is part of AgentEvents; TypeScript cannot see that through the generic index.
+    toAgents: (agentIds, event, data) => channel.emit(agentIds.map(ROOMS.agent), event, data as AgentEvents[typeof event]),
+    visitorOnline: (visitorId) => gateway()?.visitorOnline(visitorId) ?? Promise.resolve(false),
+  };
+}
 
 /**
  * Web chat: the conversation service (provided as "chat"), its HTTP API, the
- * widget files, and the socket.io gateway at /api/chat/socket.io. Needs routing
- * and blacklist above it in server/modules.ts.
+ * widget files, and the visitors' socket.io gateway at /api/chat/socket.io. Agents
+ * get chat events on the agent channel and act over HTTP; an agent gone (liveness)
+ * has their conversations requeued. Needs realtime, routing and blacklist above it
+ * in server/modules.ts.
  */
 export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
   let chat: ChatService | undefined;
@@ -44,9 +57,10 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
     crossOriginPaths: ['/api/chat/sites/:key/public', '/api/chat/visitor', '/api/chat/conversations/:id/files'],
     async start(ctx: ModuleContext) {
       engine = need<RoutingEngine>(ctx, ROUTING_SERVICE);
-      chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: nobody });
+      chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: notifier(need<AgentChannel>(ctx, AGENT_CHANNEL), () => gateway) });
       actions = new ChatActions(chat);
       const c = chat;
+      need<Liveness>(ctx, LIVENESS).onGone((agentId) => c.agentGone(agentId));
       // Settings changed by another process: it publishes on this channel, every process reloads.
       const channel = settingsChannel(ctx.config.redisPrefix);
       const settingsSub = connectRedis(ctx.redisUrl, ctx.log, 'chat-settings-sub');
@@ -79,12 +93,10 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
       const sub = connectRedis(ctx.redisUrl, ctx.log, 'chat-io-sub');
       conns.push(pub, sub);
       const blacklist = need<BlacklistService>(ctx, BLACKLIST);
-      gateway = new ChatGateway(server, { chat: chat!, actions: actions!, engine: engine!, auth: ctx.auth, pub, sub, prefix: ctx.config.redisPrefix, log: ctx.log, isBlocked: async (v) => Boolean(await blacklist.blocking('chat', v)) });
-      chat!.notifier = gateway;
+      gateway = new ChatGateway(server, { chat: chat!, actions: actions!, pub, sub, prefix: ctx.config.redisPrefix, log: ctx.log, isBlocked: async (v) => Boolean(await blacklist.blocking('chat', v)) });
     },
     beforeClose() {
-      gateway?.io.of('/visitor').disconnectSockets(true);
-      gateway?.io.of('/agent').disconnectSockets(true);
+      gateway?.io.of('/visitor').local.disconnectSockets(true);
       gateway?.io.engine.close();
     },
     async stop() {

@@ -9,14 +9,18 @@ import { checkRecall, checkText } from './domain/rules';
 import { parseSettings, pick, queueText, ratingOptions, render, type ChatSettings } from './domain/settings';
 import * as store from './store';
 import type { Conversation, Message } from './store';
+import type { ChatConversation, ChatEvents } from '../realtime/contract';
 import { PgTimers, type DueTimer, type TimerKind } from './timers';
 
-/** How the service reaches people: the socket gateway implements it (rooms per visitor and per agent, across processes). */
+/** Events both the visitor and the conversation's agents receive, under the same name. */
+type SharedEvent = 'message' | 'message.recalled' | 'message.read';
+
+/** How the service reaches people: visitors through the widget's gateway, agents through the agent channel (rooms across processes). */
 export interface ChatNotifier {
   toVisitor(visitorId: string, event: string, data: unknown): void;
-  toAgents(agentIds: string[], event: string, data: unknown): void;
-  /** Whether the person has a live connection on any server process. */
-  agentOnline(agentId: string): Promise<boolean>;
+  /** To the agents' rooms of the agent channel; names and payloads are the shared contract's. */
+  toAgents<N extends keyof ChatEvents>(agentIds: string[], event: N, data: ChatEvents[N]): void;
+  /** Whether the visitor has a live connection on any server process. */
   visitorOnline(visitorId: string): Promise<boolean>;
 }
 
@@ -382,12 +386,12 @@ export class ChatService {
     return this.#system(conv, text);
   }
 
-  async #deliver(conv: Conversation, event: string, data: unknown): Promise<void> {
+  async #deliver<N extends SharedEvent>(conv: Conversation, event: N, data: ChatEvents[N]): Promise<void> {
     this.#emit(conv.visitorId, await store.participants(this.#db, conv.id), event, data);
   }
 
   /** Delivery, once the data is in Postgres: the visitor's room and the rooms of the conversation's current agents. */
-  #emit(visitorId: string, agents: string[], event: string, data: unknown): void {
+  #emit<N extends SharedEvent>(visitorId: string, agents: string[], event: N, data: ChatEvents[N]): void {
     this.notifier.toVisitor(visitorId, event, data);
     if (agents.length) this.notifier.toAgents(agents, event, data);
   }
@@ -440,7 +444,7 @@ export class ChatService {
     return this.authorize({ kind: 'visitor', visitorId }, conversationId);
   }
 
-  async snapshot(conversationId: string): Promise<Record<string, unknown>> {
+  async snapshot(conversationId: string): Promise<ChatConversation> {
     const conv = await store.getConversation(this.#db, conversationId);
     if (!conv) throw new NotFoundError('Conversation');
     const agents = await store.participants(this.#db, conv.id);
@@ -453,11 +457,9 @@ export class ChatService {
 
   // ── presence and timers ────────────────────────────────────────────────
 
-  async agentConnected(agentId: string): Promise<void> {
-    await this.timers.cancel(`a:${agentId}:gone`);
-  }
-  async agentDisconnected(agentId: string): Promise<void> {
-    await this.timers.set(`a:${agentId}:gone`, 'agent_gone', agentId, this.settings.timers.agentOfflineAfterSeconds * 1000);
+  /** Every realtime connection of the agent stayed gone for the grace period (realtime liveness; the ACD has set them offline): their chats go back to the queue. */
+  async agentGone(agentId: string): Promise<void> {
+    for (const conv of await store.activeConversationsOf(this.#db, agentId)) await this.requeue(conv);
   }
   async visitorConnected(visitorId: string): Promise<void> {
     await this.timers.cancel(`v:${visitorId}:gone`);
@@ -503,12 +505,6 @@ export class ChatService {
       case 'agent_reply': {
         const conv = await store.getConversation(this.#db, t.subject);
         if (conv?.state === 'active') await this.#system(conv, pick(s.agentReply, conv.language));
-        return;
-      }
-      case 'agent_gone': {
-        if (await this.notifier.agentOnline(t.subject)) return;
-        await this.#engine.setPresence(t.subject, { state: 'offline' }, 'connection_lost').catch((err: unknown) => this.#log.warn({ err, agentId: t.subject }, 'could not set a gone agent offline'));
-        for (const conv of await store.activeConversationsOf(this.#db, t.subject)) await this.requeue(conv);
         return;
       }
       case 'visitor_gone': {

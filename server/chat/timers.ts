@@ -1,7 +1,7 @@
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
 
-export type TimerKind = 'queue_timeout' | 'visitor_idle_warn' | 'visitor_idle_close' | 'agent_reply' | 'transfer_timeout' | 'agent_gone' | 'visitor_gone';
+export type TimerKind = 'queue_timeout' | 'visitor_idle_warn' | 'visitor_idle_close' | 'agent_reply' | 'transfer_timeout' | 'visitor_gone';
 
 export interface DueTimer {
   key: string;

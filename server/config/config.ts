@@ -49,6 +49,7 @@ const envSchema = z.object({
     .string()
     .refine((s) => s.split(',').every((o) => isOrigin(o.trim())), 'must be origins like https://hotline.example.com (scheme, host, optional port; no path), comma-separated')
     .optional(),
+  AGENT_OFFLINE_GRACE_SECONDS: z.coerce.number().min(1).max(3600).default(45),
 });
 
 /** `scheme://host[:port]` and nothing more, as a browser sends it in Origin. */
@@ -87,8 +88,10 @@ export interface Config {
   calls: { gatewayDial: string; announceIntervalSec: number; holdMusic: string; serviceNumber: string | undefined };
   /** Signed call-event webhooks (HMAC-SHA256 of the body with the secret); unset URL: none sent. */
   webhook: { url: string | undefined; secret: string | undefined };
-  /** Origins Hotline's pages are served from (cookie-authenticated changes from others are refused); unset: derived from HOST and the listening port. */
+  /** Origins Hotline's pages are served from (cookie-authenticated changes and staff sockets from others are refused); unset: derived from HOST and the listening port. */
   publicOrigins: string[] | undefined;
+  /** An agent whose realtime connections are all gone this long is set offline (a page refresh or a server restart is shorter). */
+  realtime: { offlineGraceSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     calls: { gatewayDial: e.CALLS_GATEWAY_DIAL, announceIntervalSec: e.CALLS_ANNOUNCE_INTERVAL_SEC, holdMusic: e.CALLS_HOLD_MUSIC, serviceNumber: e.CALLS_SERVICE_NUMBER },
     webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET },
     publicOrigins: e.PUBLIC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '').toLowerCase()),
+    realtime: { offlineGraceSeconds: e.AGENT_OFFLINE_GRACE_SECONDS },
   };
 }
 

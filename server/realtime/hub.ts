@@ -1,27 +1,23 @@
 import type Redis from 'ioredis';
-import type { Principal } from '../auth/principal';
 import type { Logger } from '../logging/logger';
 
-/** Who may listen to a topic: the first rule whose `matches` accepts the topic decides. */
-export interface TopicAccess {
-  matches(topic: string): boolean;
-  allow(principal: Principal, topic: string): boolean;
-}
-
 type Handler = (event: unknown, topic: string) => void;
+/** Sees every message once, with all its topics: the agent channel forwards it to its rooms. */
+type Tap = (topics: string[], event: unknown, name: string | undefined) => void;
 
 /**
  * Publish/subscribe across server processes. publish() goes through one Redis
  * channel; every process (the publisher included) receives each message on its
  * own subscriber connection and hands it to the local handlers of its topics:
- * in-process listeners and the WebSocket gateway's browser clients alike.
+ * in-process listeners, and taps such as the agent channel, which hands events
+ * whose topics are its rooms to the browsers connected to this process.
  * One channel keeps order per publisher. Events published in one turn of the
  * event loop travel together, as one PUBLISH of a JSON array: under load that is
  * one Redis command (and one delivery to each process) for many events.
  */
 export class RealtimeHub {
   readonly #handlers = new Map<string, Set<Handler>>();
-  readonly #access: TopicAccess[] = [];
+  readonly #taps = new Set<Tap>();
   readonly #channel: string;
   /** Serialised events waiting for the end of this turn of the event loop. */
   #outbox: string[] = [];
@@ -44,11 +40,14 @@ export class RealtimeHub {
     await this.sub.subscribe(this.#channel);
   }
 
-  /** Sends an event to every subscriber of these topics, in every process. Fire and forget: failures are logged. */
-  publish(topics: string | string[], event: object): void {
+  /**
+   * Sends an event to every subscriber of these topics, in every process. Fire and forget: failures are logged.
+   * `name` is the event's name for browsers when the event itself has no `type` (chat payloads).
+   */
+  publish(topics: string | string[], event: object, name?: string): void {
     if (this.#closed) return;
     const list = Array.isArray(topics) ? topics : [topics];
-    if (this.#outbox.push(JSON.stringify({ topics: list, event })) === 1) setImmediate(() => this.#flush());
+    if (this.#outbox.push(JSON.stringify(name === undefined ? { topics: list, event } : { topics: list, event, name })) === 1) setImmediate(() => this.#flush());
   }
 
   #flush(): void {
@@ -68,14 +67,10 @@ export class RealtimeHub {
     };
   }
 
-  /** Modules declare who may listen to their topics from a browser; topics nobody declared are server-only. */
-  allowTopics(access: TopicAccess): void {
-    this.#access.push(access);
-  }
-
-  canSubscribe(principal: Principal, topic: string): boolean {
-    const rule = this.#access.find((a) => a.matches(topic));
-    return rule ? rule.allow(principal, topic) : false;
+  /** Sees every message this process receives. Returns the removal function. */
+  tap(fn: Tap): () => void {
+    this.#taps.add(fn);
+    return () => this.#taps.delete(fn);
   }
 
   async close(): Promise<void> {
@@ -83,11 +78,12 @@ export class RealtimeHub {
     this.#flush();
     this.#closed = true;
     this.#handlers.clear();
+    this.#taps.clear();
     await this.sub.quit().catch(() => this.sub.disconnect());
   }
 
   #dispatch(raw: string): void {
-    let batch: { topics: string[]; event: unknown }[];
+    let batch: { topics: string[]; event: unknown; name?: string }[];
     try {
       batch = JSON.parse(raw) as typeof batch;
     } catch (err) {
@@ -95,6 +91,13 @@ export class RealtimeHub {
       return;
     }
     for (const msg of batch) {
+      for (const tap of this.#taps) {
+        try {
+          tap(msg.topics, msg.event, msg.name);
+        } catch (err) {
+          this.log.error({ err, topics: msg.topics }, 'realtime tap threw; continuing');
+        }
+      }
       for (const topic of msg.topics) {
         for (const h of this.#handlers.get(topic) ?? []) {
           try {

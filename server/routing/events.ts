@@ -1,3 +1,4 @@
+import { ROOMS, type RoutingEvents as RoutingEventsOnTheWire } from '../realtime/contract';
 import type { Presence } from './policy/presence';
 import type { OverflowDestination } from './policy/rules';
 import type { Channel, Target } from './policy/types';
@@ -5,7 +6,8 @@ import type { Channel, Target } from './policy/types';
 /**
  * What the ACD tells the rest of Hotline. Every event travels through the realtime
  * hub, so each server process sees every event (engine.events), agents see their
- * own on topic `agent:<id>`, supervisors all of them on `supervisor`. `seq` orders
+ * own in the agent channel's room `agent:<id>`, supervisors all of them in `supervisor`
+ * (server/realtime/contract.ts: what browsers receive). `seq` orders
  * events across processes (one Redis counter); `at` is ms since the epoch.
  */
 export interface OfferEvent {
@@ -54,6 +56,10 @@ export type RoutingEvent =
 export type RoutingEventType = RoutingEvent['type'];
 export type EventOf<T extends RoutingEventType> = Extract<RoutingEvent, { type: T }>;
 
+/** Compile-time: browsers get every routing event in the shape the shared contract promises (fails typecheck otherwise). */
+export type RoutingEventsFitContract = AssertTrue<{ [T in RoutingEventType]: EventOf<T> extends RoutingEventsOnTheWire[T] ? true : false }[RoutingEventType]>;
+type AssertTrue<T extends true> = T;
+
 /** engine.events: one listener signature per event type. */
 export type RoutingEvents = { [T in RoutingEventType]: [EventOf<T>] };
 
@@ -85,12 +91,12 @@ export interface MonitorEvents {
   decision: [{ contactId: string; agentId: string; target: string; channel: Channel; ms: number }];
 }
 
-/** Topics on the realtime hub. */
+/** Topics on the realtime hub; `supervisor` and `agent:<id>` are also the agent channel's rooms. */
 export const TOPICS = {
   /** Every routing event, for server processes (not for browsers). */
   internal: 'routing',
   /** Config changed: every process reloads rules/strategies/settings. */
   config: 'routing.config',
-  supervisor: 'supervisor',
-  agent: (agentId: string) => `agent:${agentId}`,
+  supervisor: ROOMS.supervisor,
+  agent: ROOMS.agent,
 } as const;

@@ -1,4 +1,4 @@
-import { call, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
+import { agentCall, agentOk, CHAT_WORLD_GRACE_MS, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
 
 let w: ChatWorld;
 beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('web chat flows', () => {
     const c3 = await ok(v3.socket, 'start');
     expect(c3.position).toBe(2);
     await v3.events.wait('message', (m) => m.body === 'You are number 2 in the queue.');
-    await ok(a.socket, 'end', { conversationId: c1.id });
+    await agentOk(a, 'end', { conversationId: c1.id });
     await a.events.wait('conversation.assigned', (c) => c.id === c2.id);
     await v3.events.wait('queue', (q) => q.position === 1);
   });
@@ -40,13 +40,13 @@ describe('web chat flows', () => {
     const v = await w.visitor();
     const conv = await ok(v.socket, 'start');
     await a.events.wait('conversation.assigned', (c) => c.id === conv.id);
-    const m1 = await ok(a.socket, 'send', { conversationId: conv.id, text: 'oops' });
+    const m1 = await agentOk(a, 'send', { conversationId: conv.id, text: 'oops' });
     w.clock.advance(119_000);
-    await ok(a.socket, 'recall', { messageId: m1.id });
+    await agentOk(a, 'recall', { messageId: m1.id });
     await v.events.wait('message.recalled', (r) => r.messageId === m1.id);
-    const m2 = await ok(a.socket, 'send', { conversationId: conv.id, text: 'later' });
+    const m2 = await agentOk(a, 'send', { conversationId: conv.id, text: 'later' });
     w.clock.advance(121_000);
-    const r = await call(a.socket, 'recall', { messageId: m2.id });
+    const r = await agentCall(a, 'recall', { messageId: m2.id });
     expect(r.error.code).toBe('invalid_state');
   });
 
@@ -58,7 +58,7 @@ describe('web chat flows', () => {
     await ok(v.socket, 'send', { conversationId: conv.id, text: 'hello?' });
     await timersDue(121_000);
     await v.events.wait('message', (m) => m.body === '您好，当前咨询客户量过多，客服正在忙碌中，请稍候。');
-    await ok(a.socket, 'send', { conversationId: conv.id, text: 'here' });
+    await agentOk(a, 'send', { conversationId: conv.id, text: 'here' });
     await timersDue(181_000);
     await v.events.wait('message', (m) => m.body.startsWith('您好，由于您长时间没有回复，本次咨询将于2分钟后自动结束'));
     await timersDue(121_000);
@@ -102,45 +102,47 @@ describe('web chat flows', () => {
     const conv = await ok(v.socket, 'start');
     await a.events.wait('conversation.assigned', (c) => c.id === conv.id);
     // The target is online (a transfer leg goes through the ACD, so their capacity applies).
-    await ok(b.socket, 'presence', { state: 'ready' });
+    await agentOk(b, 'presence', { state: 'ready' });
 
     // Decline.
-    const t1 = await ok(a.socket, 'transfer', { conversationId: conv.id, agentId: b.id, note: 'VIP' });
+    const t1 = await agentOk(a, 'transfer', { conversationId: conv.id, agentId: b.id, note: 'VIP' });
     const req1 = await b.events.wait('transfer.request', (r) => r.transferId === t1.transferId);
     expect(req1.title.zh).toBe(`坐席From请求将访客${v.id.slice(0, 8)}转接`);
-    await ok(b.socket, 'transfer.answer', { transferId: t1.transferId, accept: false });
+    await agentOk(b, 'transfer.answer', { transferId: t1.transferId, accept: false });
     await a.events.wait('transfer.declined', (r) => r.transferId === t1.transferId);
 
     // Timeout: the conversation keeps going while the request waits.
-    const t2 = await ok(a.socket, 'transfer', { conversationId: conv.id, agentId: b.id });
-    await ok(a.socket, 'send', { conversationId: conv.id, text: 'still here' });
+    const t2 = await agentOk(a, 'transfer', { conversationId: conv.id, agentId: b.id });
+    await agentOk(a, 'send', { conversationId: conv.id, text: 'still here' });
     await timersDue(31_000);
     await a.events.wait('transfer.timed_out', (r) => r.transferId === t2.transferId);
-    expect((await call(b.socket, 'transfer.answer', { transferId: t2.transferId, accept: true })).error.code).toBe('invalid_state');
+    expect((await agentCall(b, 'transfer.answer', { transferId: t2.transferId, accept: true })).error.code).toBe('invalid_state');
 
     // Accept: the visitor is told, the first agent lets go.
-    const t3 = await ok(a.socket, 'transfer', { conversationId: conv.id, agentId: b.id });
-    await ok(b.socket, 'transfer.answer', { transferId: t3.transferId, accept: true });
+    const t3 = await agentOk(a, 'transfer', { conversationId: conv.id, agentId: b.id });
+    await agentOk(b, 'transfer.answer', { transferId: t3.transferId, accept: true });
     await b.events.wait('conversation.assigned', (c) => c.id === conv.id);
     await a.events.wait('conversation.transferred', (c) => c.conversationId === conv.id);
     await v.events.wait('message', (m) => m.body === '已为您转接坐席To');
     const m = await ok(v.socket, 'send', { conversationId: conv.id, text: 'hi To' });
     await b.events.wait('message', (x) => x.id === m.id);
-    expect((await call(a.socket, 'send', { conversationId: conv.id, text: 'me?' })).ok).toBe(false);
+    expect((await agentCall(a, 'send', { conversationId: conv.id, text: 'me?' })).ok).toBe(false);
   });
 
-  it('requeues with priority when an agent is gone for 60 s; the visitor gets 30 s to come back', async () => {
+  it('requeues with priority when every connection of the agent is gone for the grace period; the visitor gets 30 s to come back', async () => {
     const a = await w.agent('Gone');
     const v = await w.visitor();
     const conv = await ok(v.socket, 'start');
     await a.events.wait('conversation.assigned', (c) => c.id === conv.id);
-    a.socket.disconnect();
-    await waitFor(async () => (await w.chat.timers.pending(`a:${a.id}:gone`)).length === 1);
+    const presenceOf = async (id: string) => (await w.engine.agents()).find((x) => x.agentId === id)!.presence.state;
     const b = await w.agent('Next');
-    await timersDue(61_000);
-    await b.events.wait('conversation.assigned', (c) => c.id === conv.id);
-    const presence = (await w.engine.agents()).find((x) => x.agentId === a.id)!.presence.state;
-    expect(presence).toBe('offline');
+    a.socket.disconnect();
+    await new Promise((r) => setTimeout(r, CHAT_WORLD_GRACE_MS / 4));
+    // Within the grace the agent keeps presence and the conversation.
+    expect(await presenceOf(a.id)).toBe('ready');
+    expect((await w.chat.snapshot(conv.id)).agentId).toBe(a.id);
+    await b.events.wait('conversation.assigned', (c) => c.id === conv.id, CHAT_WORLD_GRACE_MS + 5000);
+    expect(await presenceOf(a.id)).toBe('offline');
     const { rows } = await w.world.hotline.db.query('SELECT priority FROM routing_contacts WHERE id = $1', [`${conv.id}:2`]);
     expect(rows[0].priority).toBe(50);
 
@@ -163,7 +165,7 @@ describe('web chat flows', () => {
     const v = await w.visitor();
     const conv = await ok(v.socket, 'start');
     await a.events.wait('conversation.assigned', (c) => c.id === conv.id);
-    await ok(a.socket, 'blacklist', { conversationId: conv.id, reason: 'abuse', expiresAt: new Date(Date.now() + 86400_000).toISOString() });
+    await agentOk(a, 'blacklist', { conversationId: conv.id, reason: 'abuse', expiresAt: new Date(Date.now() + 86400_000).toISOString() });
     await v.events.wait('message', (m) => m.body === '抱歉，您暂时无法发起咨询。');
     const again = await ok(v.socket, 'start');
     expect(again).toMatchObject({ state: 'ended', endReason: 'blacklisted' });

@@ -1,4 +1,4 @@
-import { call, createChatWorld, ok, type ChatWorld } from './support';
+import { agentCall, agentOk, call, createChatWorld, ok, type ChatWorld } from './support';
 
 let w: ChatWorld;
 beforeAll(async () => {
@@ -24,9 +24,9 @@ describe('web chat lifecycle over WebSocket', () => {
     const sent = await ok(v.socket, 'send', { conversationId: conv.id, text: '你好，我的订单没到 😀' });
     const got = await a.events.wait('message', (m) => m.id === sent.id);
     expect(got.body).toBe('你好，我的订单没到 😀');
-    await ok(a.socket, 'typing', { conversationId: conv.id, typing: true });
+    await agentOk(a, 'typing', { conversationId: conv.id, typing: true });
     await v.events.wait('typing', (t) => t.by === 'agent');
-    const reply = await ok(a.socket, 'send', { conversationId: conv.id, text: 'Let me check.' });
+    const reply = await agentOk(a, 'send', { conversationId: conv.id, text: 'Let me check.' });
     await v.events.wait('message', (m) => m.id === reply.id);
     const read = await ok(v.socket, 'read', { conversationId: conv.id, upTo: reply.id });
     expect(read).toContain(reply.id);
@@ -38,12 +38,12 @@ describe('web chat lifecycle over WebSocket', () => {
     expect(info.body.pages[0].url).toBe('https://shop.example/landing');
 
     // Invite rating once; the second is refused.
-    await ok(a.socket, 'rating.invite', { conversationId: conv.id });
+    await agentOk(a, 'rating.invite', { conversationId: conv.id });
     const req = await v.events.wait('rating.request');
     expect(req.options.map((o: any) => o.level)).toEqual([5, 4, 3, 2, 1]);
-    expect((await call(a.socket, 'rating.invite', { conversationId: conv.id })).error.code).toBe('already_invited');
+    expect((await agentCall(a, 'rating.invite', { conversationId: conv.id })).error.code).toBe('already_invited');
 
-    const ended = await ok(a.socket, 'end', { conversationId: conv.id });
+    const ended = await agentOk(a, 'end', { conversationId: conv.id });
     expect(ended).toMatchObject({ state: 'ended', endReason: 'agent' });
     await v.events.wait('message', (m) => m.body === '本次咨询已结束，感谢您的支持，祝您生活愉快！');
     await ok(v.socket, 'rate', { conversationId: conv.id, level: 5, tags: [], comment: '很好' });
@@ -54,10 +54,10 @@ describe('web chat lifecycle over WebSocket', () => {
     let parent = root.body.id;
     for (const name of ['配送', '延迟', '超时']) parent = (await w.admin.post('/api/chat/wrapup-categories', { name, parentId: parent })).body.id;
     expect((await w.admin.post('/api/chat/wrapup-categories', { name: 'five', parentId: parent })).status).toBe(400);
-    expect((await ok(a.socket, 'wrapup', { conversationId: conv.id, categoryId: parent, note: 'draft' })).status).toBe('draft');
-    expect((await call(a.socket, 'wrapup', { conversationId: conv.id, categoryId: parent, submit: true })).error.code).toBe('validation_failed');
-    expect((await ok(a.socket, 'wrapup', { conversationId: conv.id, categoryId: parent, resolved: true, submit: true })).status).toBe('submitted');
-    expect((await call(a.socket, 'wrapup', { conversationId: conv.id, categoryId: parent, resolved: false })).error.code).toBe('invalid_state');
+    expect((await agentOk(a, 'wrapup', { conversationId: conv.id, categoryId: parent, note: 'draft' })).status).toBe('draft');
+    expect((await agentCall(a, 'wrapup', { conversationId: conv.id, categoryId: parent, submit: true })).error.code).toBe('validation_failed');
+    expect((await agentOk(a, 'wrapup', { conversationId: conv.id, categoryId: parent, resolved: true, submit: true })).status).toBe('submitted');
+    expect((await agentCall(a, 'wrapup', { conversationId: conv.id, categoryId: parent, resolved: false })).error.code).toBe('invalid_state');
 
     // History pages across the visitor's conversations.
     const h1 = await ok(v.socket, 'history', { limit: 3 });
@@ -66,7 +66,7 @@ describe('web chat lifecycle over WebSocket', () => {
     const all = [...h1.messages, ...h2.messages];
     expect(all.map((m: any) => m.body)).toContain('你好，我的订单没到 😀');
     expect(Number(h2.messages[0].id)).toBeLessThan(Number(h1.messages[2].id));
-    await ok(a.socket, 'presence', { state: 'offline' });
+    await agentOk(a, 'presence', { state: 'offline' });
   });
 
   it('keeps an injection attempt as plain data', async () => {
@@ -81,8 +81,8 @@ describe('web chat lifecycle over WebSocket', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.body.messages.find((x: any) => x.id === m.id).body).toBe(evil);
-    await ok(a.socket, 'end', { conversationId: conv.id });
-    await ok(a.socket, 'presence', { state: 'offline' });
+    await agentOk(a, 'end', { conversationId: conv.id });
+    await agentOk(a, 'presence', { state: 'offline' });
   });
 
   it('refuses oversized and forbidden files, serves allowed ones only to parties', async () => {
@@ -116,7 +116,7 @@ describe('web chat lifecycle over WebSocket', () => {
     const stranger = await w.agent('Dan', { ready: false });
     expect((await fetch(`${w.url}/api/chat/files/${file.id}`, { headers: { cookie: stranger.api.cookie! } })).status).toBe(403);
     expect((await fetch(`${w.url}/api/chat/files/${file.id}`)).status).toBe(401);
-    await ok(a.socket, 'end', { conversationId: conv.id });
-    await ok(a.socket, 'presence', { state: 'offline' });
+    await agentOk(a, 'end', { conversationId: conv.id });
+    await agentOk(a, 'presence', { state: 'offline' });
   });
 });

@@ -4,7 +4,7 @@ import { ChatService, type ChatNotifier } from '../../server/chat/service';
 import * as store from '../../server/chat/store';
 import { silentLogger } from '../../server/logging/logger';
 import { TEST_REDIS } from '../helpers/redis-cleanup';
-import { call, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
+import { agentCall, agentOk, call, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
 
 /**
  * The one-statement message path (store.sendMessage): access check, insert and
@@ -43,7 +43,7 @@ describe('the message path', () => {
     expect(await timerRows(conv.id)).toEqual([{ key: `c:${conv.id}:reply`, kind: 'agent_reply', due_at: start + t.agentReply.seconds * 1000 }]);
     // The agent's answer cancels it and re-arms the idle timer from now.
     w.clock.advance(5_000);
-    const reply = await ok(a.socket, 'send', { conversationId: conv.id, text: 'here' });
+    const reply = await agentOk(a, 'send', { conversationId: conv.id, text: 'here' });
     expect(await timerRows(conv.id)).toEqual([{ key: `c:${conv.id}:idle`, kind: 'visitor_idle_warn', due_at: w.clock.t + t.visitorIdleWarn.seconds * 1000 }]);
     // Stored before delivery, and delivered as stored.
     const got = await v.events.wait('message', (m) => m.id === reply.id);
@@ -61,7 +61,7 @@ describe('the message path', () => {
     const conv = await ok(v.socket, 'start');
     await a.events.wait('conversation.assigned', (c) => c.id === conv.id);
     const count = async () => (await w.world.hotline.db.query<{ n: number }>("SELECT count(*)::int AS n FROM chat_messages WHERE conversation_id = $1 AND sender_kind <> 'system'", [conv.id])).rows[0]!.n;
-    expect((await call(stranger.socket, 'send', { conversationId: conv.id, text: 'hi' })).error.code).toBe('forbidden');
+    expect((await agentCall(stranger, 'send', { conversationId: conv.id, text: 'hi' })).error.code).toBe('forbidden');
     expect((await call(other.socket, 'send', { conversationId: conv.id, text: 'hi' })).error.code).toBe('not_found');
     expect((await call(other.socket, 'send', { conversationId: conv.id, text: '' })).error.code).toBe('not_found');
     expect((await call(v.socket, 'send', { conversationId: '00000000-0000-4000-8000-000000000000', text: 'hi' })).error.code).toBe('not_found');
@@ -69,7 +69,7 @@ describe('the message path', () => {
     expect(await count()).toBe(0);
     await ok(v.socket, 'end', { conversationId: conv.id });
     expect((await call(v.socket, 'send', { conversationId: conv.id, text: 'late' })).error.code).toBe('invalid_state');
-    expect((await call(a.socket, 'send', { conversationId: conv.id, text: 'late' })).error.code).toBe('invalid_state');
+    expect((await agentCall(a, 'send', { conversationId: conv.id, text: 'late' })).error.code).toBe('invalid_state');
     expect(await count()).toBe(0);
     expect(await timerRows(conv.id)).toEqual([]);
   });
@@ -86,7 +86,6 @@ describe('the message path', () => {
     const notifier: ChatNotifier = {
       toVisitor: (id, event, data) => sent.push({ to: [`v:${id}`], event, data }),
       toAgents: (ids, event, data) => sent.push({ to: ids.map((x) => `a:${x}`), event, data }),
-      agentOnline: () => Promise.resolve(true),
       visitorOnline: () => Promise.resolve(true),
     };
     const other = new ChatService({ db: w.world.hotline.db, engine: w.engine, log: silentLogger, clock: w.clock.now, notifier });
@@ -94,12 +93,12 @@ describe('the message path', () => {
     await other.send({ kind: 'visitor', visitorId: v.id }, conv.id, { kind: 'text', text: 'before' });
     expect(agentsGot('before')).toEqual([`a:${a.id}`]);
     // The invitation goes through the first process; the second one delivers to the colleague right away.
-    await ok(a.socket, 'invite', { conversationId: conv.id, agentId: colleague.id });
+    await agentOk(a, 'invite', { conversationId: conv.id, agentId: colleague.id });
     await other.send({ kind: 'visitor', visitorId: v.id }, conv.id, { kind: 'text', text: 'after' });
     expect(agentsGot('after')).toEqual([`a:${a.id}`, `a:${colleague.id}`].sort());
     await expect(other.send({ kind: 'agent', agentId: colleague.id }, conv.id, { kind: 'text', text: 'hi from Colin' })).resolves.toMatchObject({ senderId: colleague.id });
     // And the conversation ended through the first process refuses the second one's next message.
-    await ok(a.socket, 'end', { conversationId: conv.id });
+    await agentOk(a, 'end', { conversationId: conv.id });
     await expect(other.send({ kind: 'visitor', visitorId: v.id }, conv.id, { kind: 'text', text: 'gone' })).rejects.toMatchObject({ code: 'invalid_state' });
   });
 

@@ -6,6 +6,8 @@ import type { ChatService } from '../../server/chat/service';
 import { realtimeModule } from '../../server/realtime/module';
 import { routingModule } from '../../server/routing/module';
 import type { RoutingEngine } from '../../server/routing/engine';
+import type { HotlineModule } from '../../server/module';
+import { connectAgentSocket, type AgentSocket } from '../helpers/agent-socket';
 import { ApiClient } from '../helpers/api-client';
 import { ADMIN, createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
 
@@ -28,16 +30,24 @@ export interface ChatWorld {
   admin: ApiClient;
   siteKey: string;
   groupId: string;
-  sockets: Socket[];
-  agent(name: string, opts?: { capacity?: number; ready?: boolean }): Promise<{ id: string; api: ApiClient; socket: Socket; events: Rec }>;
+  sockets: { disconnect(): unknown }[];
+  agent(name: string, opts?: { capacity?: number; ready?: boolean }): Promise<ChatAgent>;
   visitor(opts?: { language?: 'zh' | 'en'; identity?: unknown }): Promise<{ id: string; token: string; socket: Socket; events: Rec }>;
   cleanup(): Promise<void>;
+}
+
+/** An agent: HTTP for commands, the agent channel for events. */
+export interface ChatAgent {
+  id: string;
+  api: ApiClient;
+  socket: AgentSocket;
+  events: Rec;
 }
 
 /** Everything a socket received, by event name, to wait on. */
 export class Rec {
   readonly all: { event: string; data: any }[] = [];
-  constructor(socket: Socket) {
+  constructor(socket: { onAny(fn: (event: string, data: any) => void): unknown }) {
     socket.onAny((event: string, data: any) => this.all.push({ event, data }));
   }
   of(event: string) {
@@ -64,9 +74,48 @@ export async function ok(socket: Socket, event: string, payload: unknown = {}): 
   return r.data;
 }
 
-export async function createChatWorld(opts: { settings?: unknown; navigation?: unknown } = {}): Promise<ChatWorld> {
+/** Agent commands are HTTP routes; each here by its former socket event name, answering like an ack. */
+const AGENT_COMMANDS: Record<string, (p: any) => [method: 'POST' | 'PUT', path: string, body: unknown]> = {
+  presence: (p) => ['PUT', '/api/routing/me/presence', p],
+  send: ({ conversationId, ...b }) => ['POST', `/api/chat/conversations/${conversationId}/messages`, b],
+  recall: ({ messageId }) => ['POST', `/api/chat/messages/${messageId}/recall`, {}],
+  read: ({ conversationId, ...b }) => ['POST', `/api/chat/conversations/${conversationId}/read`, b],
+  typing: ({ conversationId, ...b }) => ['POST', `/api/chat/conversations/${conversationId}/typing`, b],
+  end: ({ conversationId }) => ['POST', `/api/chat/conversations/${conversationId}/end`, {}],
+  claim: ({ conversationId }) => ['POST', `/api/chat/conversations/${conversationId}/claim`, {}],
+  transfer: ({ conversationId, ...b }) => ['POST', `/api/chat/conversations/${conversationId}/transfer`, b],
+  'transfer.answer': ({ transferId, ...b }) => ['POST', `/api/chat/transfers/${transferId}/answer`, b],
+  invite: ({ conversationId, ...b }) => ['POST', `/api/chat/conversations/${conversationId}/invite`, b],
+  'rating.invite': ({ conversationId }) => ['POST', `/api/chat/conversations/${conversationId}/rating-invite`, {}],
+  wrapup: ({ conversationId, ...b }) => ['PUT', `/api/chat/conversations/${conversationId}/wrapup`, b],
+  blacklist: ({ conversationId, ...b }) => ['POST', `/api/chat/conversations/${conversationId}/blacklist`, b],
+};
+
+export async function agentCall(agent: { api: ApiClient }, command: string, payload: unknown = {}): Promise<any> {
+  const route = AGENT_COMMANDS[command];
+  if (!route) throw new Error(`no HTTP route for ${command}`);
+  const [method, path, body] = route(payload);
+  const res = await agent.api.request(method, path, body);
+  if (res.status >= 300) return { ok: false, error: res.body?.error };
+  return { ok: true, data: command === 'read' ? res.body.ids : (res.body ?? null) };
+}
+
+export async function agentOk(agent: { api: ApiClient }, command: string, payload: unknown = {}): Promise<any> {
+  const r = await agentCall(agent, command, payload);
+  if (!r.ok) throw new Error(`${command} failed: ${JSON.stringify(r.error)}`);
+  return r.data;
+}
+
+/** How long an agent with no realtime connection keeps their presence here (real time, not the test clock). */
+export const CHAT_WORLD_GRACE_MS = 1000;
+
+export function chatWorldModules(clock: TestClock): HotlineModule[] {
+  return [realtimeModule({ graceMs: CHAT_WORLD_GRACE_MS }), routingModule({ sweepIntervalMs: 50 }), blacklistModule(), chatModule({ clock: clock.now, timerPollMs: 50 })];
+}
+
+export async function createChatWorld(opts: { settings?: unknown; navigation?: unknown; env?: Record<string, string> } = {}): Promise<ChatWorld> {
   const clock = new TestClock();
-  const world = await createTestWorld({ modules: [realtimeModule(), routingModule({ sweepIntervalMs: 50 }), blacklistModule(), chatModule({ clock: clock.now, timerPollMs: 50 })] });
+  const world = await createTestWorld({ env: opts.env, modules: chatWorldModules(clock) });
   const url = world.hotline.url;
   const { chat, actions } = world.hotline.services.get('chat') as { chat: ChatService; actions: ChatActions };
   const engine = world.hotline.services.get('routing') as RoutingEngine;
@@ -81,7 +130,7 @@ export async function createChatWorld(opts: { settings?: unknown; navigation?: u
     const r = await admin.put('/api/chat/settings', opts.settings);
     if (r.status !== 200) throw new Error(JSON.stringify(r.body));
   }
-  const sockets: Socket[] = [];
+  const sockets: { disconnect(): unknown }[] = [];
   const roleId = (await db.query<{ id: string }>("SELECT id FROM roles WHERE code = 'agent'")).rows[0]!.id;
   const cw: ChatWorld = {
     world,
@@ -101,15 +150,12 @@ export async function createChatWorld(opts: { settings?: unknown; navigation?: u
       const id = res.body.id as string;
       await db.query('INSERT INTO skill_group_members (group_id, user_id, level) VALUES ($1, $2, 5)', [groupId, id]);
       const api = await new ApiClient(url).login(username, 'agent-password-1');
-      const socket = io(`${url}/agent`, { path: '/api/chat/socket.io', transports: ['websocket'], extraHeaders: { cookie: api.cookie! }, reconnection: false });
+      const socket = await connectAgentSocket(url, { cookie: api.cookie! });
       sockets.push(socket);
       const events = new Rec(socket);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', reject);
-      });
-      if (o.ready !== false) await ok(socket, 'presence', { state: 'ready' });
-      return { id, api, socket, events };
+      const agent = { id, api, socket, events };
+      if (o.ready !== false) await agentOk(agent, 'presence', { state: 'ready' });
+      return agent;
     },
     async visitor(o = {}) {
       const res = await fetch(`${url}/api/chat/visitor/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'jest-visitor' }, body: JSON.stringify({ site: siteKey, language: o.language ?? 'zh', page: { url: 'https://shop.example/landing', referrer: 'https://search.example/' }, identity: o.identity }) });

@@ -6,10 +6,10 @@ import { route } from '../../server/http/route';
 import type { HotlineModule } from '../../server/module';
 import { realtimeModule } from '../../server/realtime/module';
 import { routingModule } from '../../server/routing/module';
+import { connectAgentSocket, type AgentSocket } from '../helpers/agent-socket';
 import { ApiClient } from '../helpers/api-client';
 import { ADMIN, createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
-import { io, type Socket } from 'socket.io-client';
-import { Rec } from './support';
+import { agentOk, Rec } from './support';
 
 /** A customer's page that embeds the widget with one script tag. */
 const hostPage = (siteKey: string): HotlineModule => ({
@@ -32,7 +32,8 @@ const hostPage = (siteKey: string): HotlineModule => ({
 const SITE = 'browser-site';
 let world: TestWorld;
 let browser: Browser;
-let agentSocket: Socket;
+let agentSocket: AgentSocket;
+let agentApi: ApiClient;
 
 beforeAll(async () => {
   world = await createTestWorld({ modules: [realtimeModule(), routingModule({ sweepIntervalMs: 50 }), blacklistModule(), chatModule({ timerPollMs: 200 }), hostPage(SITE)] });
@@ -53,14 +54,10 @@ it('loads the widget from a page, and a message typed there reaches an agent as 
   const roleId = (await db.query<{ id: string }>("SELECT id FROM roles WHERE code = 'agent'")).rows[0]!.id;
   const created = await admin.post('/api/agents', { username: 'web-agent', password: 'agent-password-1', displayName: 'Wendy', employeeNo: 'w1', roleIds: [roleId], chatCapacity: 2 });
   await db.query('INSERT INTO skill_group_members (group_id, user_id, level) VALUES ($1, $2, 5)', [groupId, created.body.id]);
-  const api = await new ApiClient(url).login('web-agent', 'agent-password-1');
-  agentSocket = io(`${url}/agent`, { path: '/api/chat/socket.io', transports: ['websocket'], extraHeaders: { cookie: api.cookie! }, reconnection: false });
+  const api = (agentApi = await new ApiClient(url).login('web-agent', 'agent-password-1'));
+  agentSocket = await connectAgentSocket(url, { cookie: api.cookie! });
   const events = new Rec(agentSocket);
-  await new Promise<void>((resolve, reject) => {
-    agentSocket.once('connect', () => resolve());
-    agentSocket.once('connect_error', reject);
-  });
-  expect((await agentSocket.emitWithAck('presence', { state: 'ready' })).ok).toBe(true);
+  await agentOk({ api }, 'presence', { state: 'ready' });
 
   const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
   await page.goto(`${url}/test/shop.html`);
@@ -75,7 +72,7 @@ it('loads the widget from a page, and a message typed there reaches an agent as 
   const got = await events.wait('message', (m) => m.senderKind === 'visitor', 10_000);
   expect(got.body).toBe(evil);
   // The agent's reply shows in the widget as text, and nothing in it ran.
-  expect((await agentSocket.emitWithAck('send', { conversationId: conv.id, text: '<b>hi</b> there' })).ok).toBe(true);
+  await agentOk({ api }, 'send', { conversationId: conv.id, text: '<b>hi</b> there' });
   await page.locator('[data-hotline="bubble"]', { hasText: '<b>hi</b> there' }).waitFor();
   expect(await page.evaluate("typeof window.__pwned")).toBe("undefined");
   expect(await page.locator('[data-hotline="messages"] img, [data-hotline="messages"] b').count()).toBe(0);
@@ -137,7 +134,7 @@ it('works embedded on a customer site of another origin (CORS, no cookies of our
     while (Date.now() < deadline) {
       const { rows } = await db.query<{ id: string; state: string }>("SELECT id, state FROM chat_conversations WHERE state = 'active' OR id = $1", [shopConv]);
       if (rows.find((r) => r.id === shopConv)?.state === 'active') break;
-      for (const r of rows.filter((c) => c.id !== shopConv && c.state === 'active')) await agentSocket.emitWithAck('end', { conversationId: r.id });
+      for (const r of rows.filter((c) => c.id !== shopConv && c.state === 'active')) await agentOk({ api: agentApi }, 'end', { conversationId: r.id });
       await new Promise((r) => setTimeout(r, 100));
     }
     await page.fill('[data-hotline="input"]', 'from another origin');

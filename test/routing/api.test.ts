@@ -1,55 +1,19 @@
-import WebSocket from 'ws';
 import { realtimeModule } from '../../server/realtime/module';
 import type { RoutingEngine } from '../../server/routing/engine';
 import { routingModule, ROUTING_SERVICE } from '../../server/routing/module';
+import { AgentEventLog, connectAgentSocket, subscribe, type AgentSocket } from '../helpers/agent-socket';
 import { ApiClient } from '../helpers/api-client';
 import { ADMIN, createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
 import { endpointsModule } from '../../server/endpoints/module';
 
-/** A WebSocket client that keeps every message and can wait for one. */
-class WsClient {
-  readonly messages: any[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d: Buffer) => this.messages.push(JSON.parse(d.toString('utf8'))));
-  }
-  static open(url: string, headers: Record<string, string>): Promise<WsClient> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/ws', { headers });
-    const client = new WsClient(ws);
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
-  }
-  async next(pred: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.messages.find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(this.messages)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  async subscribe(topics: string[]): Promise<{ topics: string[]; denied: string[] }> {
-    const id = Math.random().toString(36).slice(2);
-    this.ws.send(JSON.stringify({ type: 'subscribe', topics, id }));
-    return this.next((m) => m.type === 'subscribed' && m.id === id);
-  }
-  close(): void {
-    this.ws.terminate();
-  }
-}
-
-const cookieOf = (c: ApiClient) => ({ cookie: (c as unknown as { cookie: string }).cookie });
-
-describe('routing HTTP API and live events over WebSocket', () => {
+describe('routing HTTP API and live events on the agent channel', () => {
   let world: TestWorld;
   let admin: ApiClient;
   let agent: ApiClient;
   let supervisor: ApiClient;
   let agentId: string;
   let groupId: string;
-  const sockets: WsClient[] = [];
+  const sockets: AgentSocket[] = [];
   const url = () => world.hotline.url;
   const engine = () => world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
 
@@ -66,7 +30,7 @@ describe('routing HTTP API and live events over WebSocket', () => {
     supervisor = await new ApiClient(url()).login('sam', 'sam-password');
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    for (const s of sockets) s.disconnect();
     await world?.cleanup();
   });
 
@@ -87,25 +51,28 @@ describe('routing HTTP API and live events over WebSocket', () => {
     expect((await new ApiClient(url()).get('/api/routing/me')).status).toBe(401);
   });
 
-  test('WebSocket: cookie or bearer auth, topic access, offers and outcomes arrive live', async () => {
-    await expect(WsClient.open(url(), {})).rejects.toThrow('HTTP 401');
-    const agentWs = await WsClient.open(url(), cookieOf(agent));
+  test('agent channel: cookie or bearer auth, room access, offers and outcomes arrive live', async () => {
+    await expect(connectAgentSocket(url())).rejects.toThrow('unauthorized');
+    const agentWs = await connectAgentSocket(url(), { cookie: agent.cookie });
     sockets.push(agentWs);
-    expect((await agentWs.next((m) => m.type === 'hello')).userId).toBe(agentId);
-    expect(await agentWs.subscribe([`agent:${agentId}`, 'supervisor', 'agent:someone-else', 'routing'])).toMatchObject({ topics: [`agent:${agentId}`], denied: ['supervisor', 'agent:someone-else', 'routing'] });
+    const agentEvents = new AgentEventLog(agentWs);
+    // Its own room is joined on connect; the others are refused.
+    expect(await subscribe(agentWs, [`agent:${agentId}`, 'supervisor', 'agent:someone-else', 'routing'])).toEqual({ topics: [`agent:${agentId}`], denied: ['supervisor', 'agent:someone-else', 'routing'] });
 
     const token = (await admin.post('/api/auth/tokens', { name: 'wall board' })).body.token as string;
-    const boardWs = await WsClient.open(url(), { authorization: `Bearer ${token}` });
+    const boardWs = await connectAgentSocket(url(), { token });
     sockets.push(boardWs);
-    expect((await boardWs.subscribe(['supervisor'])).topics).toEqual(['supervisor']);
-    const supWs = await WsClient.open(url(), cookieOf(supervisor));
+    const boardEvents = new AgentEventLog(boardWs);
+    expect((await subscribe(boardWs, ['supervisor'])).topics).toEqual(['supervisor']);
+    const supWs = await connectAgentSocket(url(), { cookie: supervisor.cookie });
     sockets.push(supWs);
-    expect((await supWs.subscribe(['supervisor', `agent:${agentId}`])).denied).toEqual([]);
+    const supEvents = new AgentEventLog(supWs);
+    expect((await subscribe(supWs, ['supervisor', `agent:${agentId}`])).denied).toEqual([]);
 
     await agent.put('/api/routing/me/presence', { state: 'ready' });
-    await supWs.next((m) => m.type === 'event' && m.topic === 'supervisor' && m.event.type === 'agent.presence' && m.event.presence.state === 'ready');
+    await supEvents.wait('agent.presence', (e) => e.agentId === agentId && e.presence.state === 'ready');
     const queued = await engine().enqueue({ channel: 'chat', target: { kind: 'group', id: groupId }, customerId: 'c-42' });
-    const offered = (await agentWs.next((m) => m.type === 'event' && m.event.type === 'contact.offered' && m.event.contactId === queued.contactId)).event;
+    const offered = await agentEvents.wait('contact.offered', (e) => e.contactId === queued.contactId);
     expect(offered).toMatchObject({ agentId, channel: 'chat', customerId: 'c-42' });
 
     // Only the offered agent may accept.
@@ -114,7 +81,7 @@ describe('routing HTTP API and live events over WebSocket', () => {
     const acc = await agent.post(`/api/routing/offers/${offered.offerId}/accept`);
     expect(acc.status).toBe(200);
     expect(acc.body).toEqual({ contactId: queued.contactId, agentId, channel: 'chat' });
-    await boardWs.next((m) => m.type === 'event' && m.event.type === 'offer.accepted' && m.event.offerId === offered.offerId);
+    await boardEvents.wait('offer.accepted', (e) => e.offerId === offered.offerId);
 
     const agents = await supervisor.get('/api/routing/agents');
     expect(agents.body.find((a: any) => a.agentId === agentId)).toMatchObject({ displayName: 'Alice', state: 'ready', load: { chat: 1 }, capacity: { chat: 2 } });
@@ -125,7 +92,7 @@ describe('routing HTTP API and live events over WebSocket', () => {
     expect(queues.body.find((q: any) => q.target.id === groupId)).toMatchObject({ channels: { chat: { waiting: 1 }, voice: { waiting: 0 } }, agents: { not_ready: 1 } });
 
     expect((await agent.post(`/api/routing/contacts/${queued.contactId}/complete`)).status).toBe(204);
-    await supWs.next((m) => m.type === 'event' && m.event.type === 'contact.completed' && m.event.contactId === queued.contactId);
+    await supEvents.wait('contact.completed', (e) => e.contactId === queued.contactId);
     expect((await agent.post(`/api/routing/contacts/${queued.contactId}/complete`)).status).toBe(404);
   });
 

@@ -69,8 +69,7 @@ export const chatSettingsSchema = z.object({
       agentReply: timed(true, 120, '您好，当前咨询客户量过多，客服正在忙碌中，请稍候。', 'We are busy right now; an agent will reply shortly.'),
       /** 排队超时 */
       queueTimeout: timed(true, 180, '对不起。排队超时', 'Sorry, the wait has timed out.'),
-      /** 关闭或刷新浏览器 自动离线 */
-      agentOfflineAfterSeconds: z.number().min(1).max(3600).default(60),
+      /* 关闭或刷新浏览器 自动离线: not a chat setting any more; realtime liveness covers every channel (AGENT_OFFLINE_GRACE_SECONDS). */
       visitorGoneAfterSeconds: z.number().min(1).max(3600).default(30),
       /** 转接 确认超时时长 */
       transferAcceptSeconds: z.number().min(1).max(600).default(60),
