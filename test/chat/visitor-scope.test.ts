@@ -1,6 +1,6 @@
 /** Issue 13: visitor records are scoped like conversations (item 4); NUL bytes in visitor text are a 400 naming the field (item 6). */
 import { ApiClient } from '../helpers/api-client';
-import { createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
+import { agentOk, createChatWorld, ok, resetBetweenCases, type ChatWorld } from './support';
 
 let w: ChatWorld;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('visitor info and history are scoped like the conversation', () => {
     expect((await stranger.api.get('/api/chat/visitors/00000000-0000-4000-8000-000000000000/messages')).status).toBe(404);
 
     // After the conversation ends, its agent still may read (as for the conversation itself).
-    await ok(server.socket, 'end', { conversationId: conv.id });
+    await agentOk(server, 'end', { conversationId: conv.id });
     expect((await server.api.get(`/api/chat/visitors/${v.id}`)).status).toBe(200);
   });
 });
