@@ -144,6 +144,8 @@ export class CallSession {
   #groupId: string;
   #offers = 0;
   #everAnswered = false;
+  /** The agent leg that answered while the ACD accepts its offer (the caller may hang up meanwhile). */
+  #answering: Leg | undefined;
   #fastMusicEnds = 0;
   #heldFromConference = false;
   /**
@@ -482,23 +484,32 @@ export class CallSession {
   }
 
   async #legAnswered(l: Leg): Promise<void> {
+    // The agent picked up and the caller heard them: a fact for the record, whatever the ACD says next.
+    this.#everAnswered = true;
+    this.#answering = l;
+    clearTimeout(this.#queueTimer);
+    this.#journal.record('legAnswered', l.uuid);
+    this.#journal.record('answered', this.callId, l.agentId);
     if (l.offerId) {
       try {
         await this.deps.acd.accept(l.offerId);
         this.#contactActive = true;
       } catch (err) {
+        this.#answering = undefined;
         this.log.warn({ err, offerId: l.offerId }, 'the ACD no longer holds this offer: dropping the agent leg');
         await this.#setIntent({ kind: 'wait' }, { kill: l, outcome: 'offer_expired' });
-        this.#transition(CallState.Queued, 'offer expired');
+        if (this.#state === CallState.Ringing) this.#transition(CallState.Queued, 'offer expired');
         return;
       }
     }
-    this.#everAnswered = true;
+    this.#answering = undefined;
     this.#agentLeg = l;
+    if (this.#state === CallState.Ended || this.#state === CallState.AgentLeft) {
+      // The call ended while the ACD was accepting: the contact ends now, the agent is not left holding it.
+      await this.#completeContact();
+      return;
+    }
     this.#transition(CallState.Talking, 'answered');
-    clearTimeout(this.#queueTimer);
-    this.#journal.record('legAnswered', l.uuid);
-    this.#journal.record('answered', this.callId, l.agentId);
     this.#journal.note('answered', l.agentId, { legUuid: l.uuid, kind: l.kind }, { type: 'call.answered', agents: [l.agentId] });
     if (this.#recorder.state === RecorderState.Idle) await this.#recorder.start().catch((err: unknown) => this.log.error({ err }, 'starting the recording failed'));
   }
@@ -774,7 +785,11 @@ export class CallSession {
   async #callerGone(): Promise<void> {
     const state = this.#state;
     if (state === CallState.Ended) return;
-    if (state === CallState.Queued || state === CallState.Ringing) {
+    if (state === CallState.Ringing && this.#answering) {
+      // The agent answered and the ACD is accepting: #legAnswered completes the contact once it is accepted.
+      this.#agentLeg = this.#answering;
+      this.#journal.record('agentLeft', this.callId);
+    } else if (state === CallState.Queued || state === CallState.Ringing) {
       await this.deps.acd.abandon(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
       this.#journal.record('hint', this.callId, state === CallState.Ringing ? 'abandoned_ringing' : this.#everAnswered ? 'answered' : 'abandoned_queue');
     } else if (state !== CallState.AgentLeft) {

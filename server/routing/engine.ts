@@ -280,7 +280,6 @@ export class RoutingEngine {
     const t0 = performance.now();
     const r = await this.#live.accept(offerId, this.#dispatchInput(now), this.#maxReturningWindow(), opts.agentId);
     if (!r.ok) {
-      if (r.reason === 'expired') throw new InvalidStateError('The offer has expired');
       throw new NotFoundError('Offer');
     }
     try {

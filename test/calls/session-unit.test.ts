@@ -71,7 +71,7 @@ async function bridgeThenHangUp(caller: FakeCaller, session: CallSession, ac: Ab
   await session.close();
 }
 
-function harness(opts: { onEnqueue?: (s: CallSession) => Promise<void> } = {}) {
+function harness(opts: { onEnqueue?: (s: CallSession) => Promise<void>; accept?: () => Promise<unknown> } = {}) {
   const caller = new FakeCaller();
   const apis: string[] = [];
   const esl = {
@@ -90,13 +90,21 @@ function harness(opts: { onEnqueue?: (s: CallSession) => Promise<void> } = {}) {
       await opts.onEnqueue?.(session);
       return { status: 'queued' };
     },
-    accept: () => Promise.resolve({}),
+    accept: () => (opts.accept ? opts.accept() : Promise.resolve({})),
     reject: () => Promise.resolve(undefined),
-    complete: () => Promise.resolve(undefined),
-    abandon: () => Promise.resolve({}),
+    complete: (contactId) => {
+      acdCalls.push(`complete ${contactId}`);
+      return Promise.resolve(undefined);
+    },
+    abandon: (contactId) => {
+      acdCalls.push(`abandon ${contactId}`);
+      return Promise.resolve({});
+    },
     position: () => Promise.resolve({ position: null, estimatedWaitSeconds: null }),
   };
-  const records = new Proxy({}, { get: () => () => Promise.resolve() }) as unknown as CallRecords;
+  const acdCalls: string[] = [];
+  const written: string[] = [];
+  const records = new Proxy({}, { get: (_t, name) => (...args: unknown[]) => (written.push(`${String(name)} ${args.slice(1, 2).map(String).join('')}`.trim()), Promise.resolve()) }) as unknown as CallRecords;
   const bus = { emit: () => undefined } as unknown as CallEventBus;
   const deps: SessionDeps = {
     esl,
@@ -114,10 +122,35 @@ function harness(opts: { onEnqueue?: (s: CallSession) => Promise<void> } = {}) {
     log: silentLogger,
   };
   const session: CallSession = new CallSession('call-1', caller as unknown as OutboundSession, { callId: 'call-1', skillGroup: 'g', groupId: 'g', priority: 0, timeoutSec: 600, attributes: {} }, deps);
-  return { caller, session, apis };
+  return { caller, session, apis, acdCalls, written };
 }
 
 describe('CallSession (fakes)', () => {
+  test('the caller hangs up while the ACD accepts the answered offer: the contact completes, the record says answered', async () => {
+    let accepted: (() => void) | undefined;
+    const { caller, session, acdCalls, written } = harness({ accept: () => new Promise((r) => (accepted = () => r({}))) });
+    const ac = new AbortController();
+    const run = session.run(ac.signal).catch((e: unknown) => e);
+    await waitFor(() => (caller.queued[0]?.app === 'playback' ? true : undefined), 'the hold music is queued');
+    caller.startNext();
+    await session.offer({ offerId: 'o1', contactId: 'call-1', agentId: 'a1', deadline: Date.now() + 20_000 });
+    await waitFor(() => (caller.queued[0]?.app === 'bridge' ? true : undefined), 'the bridge');
+    caller.startNext();
+    caller.emit('event', ev('CHANNEL_BRIDGE', {}));
+    await waitFor(() => (accepted ? true : undefined), 'the accept is in flight');
+    // The caller leaves before the ACD answered the accept.
+    ac.abort();
+    caller.hangupCause = 'NORMAL_CLEARING';
+    caller.running?.resolve({ application: 'bridge', response: '', event: ev('CHANNEL_EXECUTE_COMPLETE', {}) });
+    await run;
+    expect(acdCalls).toEqual([]); // no abandon of a contact the agent answered
+    accepted!();
+    await waitFor(() => (acdCalls.includes('complete call-1') ? true : undefined), 'the contact completes once accepted');
+    await session.journalDrained();
+    expect(written).toContain('answered a1');
+    expect(written.filter((w) => w.startsWith('hint'))).toEqual([]);
+  });
+
   test('an offer that arrives before the hold music started still interrupts it', async () => {
     const { caller, session, apis } = harness();
     const ac = new AbortController();

@@ -20,6 +20,25 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     await w.settings({ offerTimeoutChatSeconds: 30, offerTimeoutVoiceSeconds: 20, wrapUpSeconds: 10, maxOffersAtOnce: 10, missedOffersBeforeNotReady: 0 });
   });
 
+  test('a phone answered just past the deadline keeps its caller until the sweeper took the offer back', async () => {
+    const a = await createAgent(w.db);
+    const g = await createGroup(w.db, [{ agentId: a }]);
+    await engine().setVoiceEndpoint(a, { registered: true });
+    await engine().setPresence(a, { state: 'ready' });
+    const r = await engine().enqueue({ channel: 'voice', target: group(g) });
+    const offer = await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === r.contactId);
+    w.clock.advance(20_500); // the answer arrives a sweep tick late
+    expect(await engine().accept(offer.offerId)).toMatchObject({ contactId: r.contactId, agentId: a });
+    await engine().complete(r.contactId);
+
+    await engine().setPresence(a, { state: 'ready' });
+    const r2 = await engine().enqueue({ channel: 'voice', target: group(g) });
+    const o2 = await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === r2.contactId);
+    w.clock.advance(20_500);
+    await engine().sweep();
+    await expect(engine().accept(o2.offerId)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   test('offer, accept, complete: a call frees the slot into wrap-up, which ends on its timer', async () => {
     const a = await createAgent(w.db);
     const g = await createGroup(w.db, [{ agentId: a }]);

@@ -105,7 +105,7 @@ export class RedisLiveState implements LiveState {
 
   async accept(offerId: string, d: DispatchInput, returningTtlSeconds: number, byAgent?: string) {
     const [r, dr] = await this.dispatching('accept', d, offerId, Math.max(1, Math.ceil(returningTtlSeconds)), byAgent ?? '');
-    if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'expired' | 'not_yours' };
+    if (r[0] !== 'ok') return { ok: false as const, reason: r[0] as 'gone' | 'not_yours' };
     return { ok: true as const, contactId: r[1]!, agentId: r[2]!, channel: r[3] as Channel, target: r[4]!, seq: num(r[5]), enqueuedAt: num(r[6]), dispatched: dr };
   }
 

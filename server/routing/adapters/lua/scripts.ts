@@ -101,16 +101,17 @@ return dispatched({})
 
   /**
    * ARGV: K, now, seed, uuid, bound, offer, returningTtlSeconds, byAgent('' = anyone) →
-   * {{'ok', contact, agent, ch, target, seq, enq}, dispatch} | {{'gone' | 'expired' | 'not_yours'}, dispatch}
+   * {{'ok', contact, agent, ch, target, seq, enq}, dispatch} | {{'gone' | 'not_yours'}, dispatch}
    */
   accept: dispatching(`
-local oid, now = ARGV[6], D.now
+local oid = ARGV[6]
 local o = K .. 'o:' .. oid
 local r = redis.call('HMGET', o, 'c', 'a', 'ch', 't', 'dl')
 local cid, aid, ch, t = r[1], r[2], r[3], r[4]
 if not cid then return dispatched({'gone'}) end
 if ARGV[8] ~= '' and ARGV[8] ~= aid then return dispatched({'not_yours'}) end
-if tonumber(r[5]) < now then return dispatched({'expired'}) end
+-- Past its deadline but not yet taken back by the sweeper, the offer is still the agent's: a phone
+-- answered in the last moment keeps its caller (the sweeper, atomically, is the only one to expire it).
 redis.call('DEL', o)
 redis.call('ZREM', K .. 'offers', oid)
 local f = agent_facts(aid)
