@@ -151,6 +151,29 @@ describe('CallSession (fakes)', () => {
     expect(written.filter((w) => w.startsWith('hint'))).toEqual([]);
   });
 
+  test('the ACD took the offer back as the agent answered: the caller is offered again and the record keeps both conversations', async () => {
+    let refuse = true;
+    const { caller, session, written } = harness({ accept: () => (refuse ? ((refuse = false), Promise.reject(new Error('Offer not found'))) : Promise.resolve({})) });
+    const ac = new AbortController();
+    const run = session.run(ac.signal).catch((e: unknown) => e);
+    await waitFor(() => (caller.queued[0]?.app === 'playback' ? true : undefined), 'the hold music is queued');
+    caller.startNext();
+    await session.offer({ offerId: 'o1', contactId: 'call-1', agentId: 'a1', deadline: Date.now() + 20_000 });
+    await waitFor(() => (caller.queued[0]?.app === 'bridge' ? true : undefined), 'the first bridge');
+    caller.startNext();
+    caller.emit('event', ev('CHANNEL_BRIDGE', {}));
+    await waitFor(() => (session.state === CallState.Queued ? true : undefined), 'back in the queue');
+    caller.running?.resolve({ application: 'bridge', response: '', event: ev('CHANNEL_EXECUTE_COMPLETE', {}) });
+    await waitFor(() => (caller.queued[0]?.app === 'playback' ? true : undefined), 'music again');
+    caller.startNext();
+    await session.offer({ offerId: 'o2', contactId: 'call-1', agentId: 'a2', deadline: Date.now() + 20_000 });
+    await waitFor(() => (caller.queued[0]?.app === 'bridge' ? true : undefined), 'the second bridge');
+    caller.startNext();
+    await bridgeThenHangUp(caller, session, ac, run);
+    await session.journalDrained();
+    expect(written.filter((w) => w.startsWith('answered'))).toEqual(['answered a1', 'answered a2']);
+  });
+
   test('an offer that arrives before the hold music started still interrupts it', async () => {
     const { caller, session, apis } = harness();
     const ac = new AbortController();
