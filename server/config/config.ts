@@ -43,6 +43,10 @@ const envSchema = z.object({
   CALLS_ANNOUNCE_INTERVAL_SEC: z.coerce.number().int().min(0).max(3600).default(30),
   CALLS_HOLD_MUSIC: z.string().min(1).default('local_stream://moh'),
   CALLS_SERVICE_NUMBER: z.string().regex(/^\+?[0-9]{2,20}$/, 'a phone number').optional(),
+  ADMISSION_MAX_CALLS: z.coerce.number().int().min(0).default(0),
+  ADMISSION_MAX_CPS: z.coerce.number().min(0).default(0),
+  ADMISSION_MAX_LAG_MS: z.coerce.number().int().min(0).default(500),
+  ADMISSION_REFUSE_WITH: z.enum(['sip503', 'busy_prompt']).default('sip503'),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PUBLIC_ORIGINS: z
@@ -86,6 +90,8 @@ export interface Config {
   tools: { ffmpeg: string; espeak: string };
   /** Calls: dial string for external numbers, queue announcements, hold music, default caller id of click-to-call. */
   calls: { gatewayDial: string; announceIntervalSec: number; holdMusic: string; serviceNumber: string | undefined };
+  /** Admission control of new calls (0: no limit); calls already in are never touched. */
+  admission: { maxCalls: number; maxCallsPerSecond: number; maxEventLoopLagMs: number; refuseWith: 'sip503' | 'busy_prompt' };
   /** Signed call-event webhooks (HMAC-SHA256 of the body with the secret); unset URL: none sent. */
   webhook: { url: string | undefined; secret: string | undefined };
   /** Origins Hotline's pages are served from (cookie-authenticated changes and staff sockets from others are refused); unset: derived from HOST and the listening port. */
@@ -131,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tools: { ffmpeg: e.FFMPEG_PATH, espeak: e.ESPEAK_PATH },
     sip: { domain: e.SIP_DOMAIN, wssUrl: e.SIP_WSS_URL, xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD } },
     calls: { gatewayDial: e.CALLS_GATEWAY_DIAL, announceIntervalSec: e.CALLS_ANNOUNCE_INTERVAL_SEC, holdMusic: e.CALLS_HOLD_MUSIC, serviceNumber: e.CALLS_SERVICE_NUMBER },
+    admission: { maxCalls: e.ADMISSION_MAX_CALLS, maxCallsPerSecond: e.ADMISSION_MAX_CPS, maxEventLoopLagMs: e.ADMISSION_MAX_LAG_MS, refuseWith: e.ADMISSION_REFUSE_WITH },
     webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET },
     publicOrigins: e.PUBLIC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '').toLowerCase()),
     realtime: { offlineGraceSeconds: e.AGENT_OFFLINE_GRACE_SECONDS },

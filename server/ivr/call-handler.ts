@@ -6,6 +6,7 @@ import { findBlocking } from '../blacklist/store';
 import type { Db } from '../db/pool';
 import type { Logger } from '../logging/logger';
 import { ReadThroughCache } from '../platform/read-through-cache';
+import type { AdmissionControl } from './admission';
 import { settledWithin } from '../platform/settled-within';
 import type { OutboundSession } from '../telephony';
 import { EslCallChannel } from './adapters/esl-channel';
@@ -18,6 +19,8 @@ import { getVersion, resolveNumber } from './store/flows';
 /** Ports shared by every call; the trail is per call. */
 export type SharedPorts = Omit<EnginePorts, 'trail'>;
 
+/** What an admission-refused caller hears when the busy prompt is configured. */
+const BUSY_PROMPT = '您好，当前线路繁忙，请稍后再拨。';
 /** What a caller hears (as SIP 503) when Hotline cannot serve the call at all. */
 const CANNOT_SERVE = 'NORMAL_TEMPORARY_FAILURE';
 /** The call path's lookups wait this long for Postgres before using what they knew. */
@@ -38,6 +41,7 @@ export class IvrCallHandler {
     private readonly db: Db,
     private readonly ports: SharedPorts,
     private readonly log: Logger,
+    private readonly admission?: { control: AdmissionControl; refuseWith: 'sip503' | 'busy_prompt' },
   ) {
     this.#numbers = new ReadThroughCache({ load: (n) => resolveNumber(db, n), freshMs: 0, budgetMs: LOOKUP_BUDGET_MS, staleMs: LOOKUP_STALE_MS });
     this.#blocking = new ReadThroughCache({ load: (n) => findBlocking(db, 'voice', n), freshMs: 1000, budgetMs: LOOKUP_BUDGET_MS, staleMs: LOOKUP_STALE_MS });
@@ -54,6 +58,14 @@ export class IvrCallHandler {
       return;
     }
     const channel = new EslCallChannel(session);
+    const verdict = this.admission?.control.decide(this.#active.size);
+    if (verdict && !verdict.admit) {
+      session.logger.warn({ reason: verdict.reason, activeCalls: this.#active.size }, 'admission control: refusing a new call');
+      const done = this.#refuse(channel, session.logger);
+      this.#active.set(session.id, { channel, done });
+      void done.finally(() => this.#active.delete(session.id));
+      return;
+    }
     const done = this.handle(channel, { hotlineCallId: session.channel.hotlineCallId, bindCallId: (id) => session.bindCallId(id), log: session.logger }).catch(async (err: unknown) => {
       // Never leave the caller ringing: a call Hotline cannot serve ends with a clear outcome (503).
       session.logger.error({ err }, 'IVR call handling failed; releasing the caller');
@@ -102,6 +114,34 @@ export class IvrCallHandler {
     await finishCall(this.db, callId, result.end, result.variables);
     callLog.info({ end: result.end, visits: result.visits, lastNode: result.lastNode }, 'IVR flow ended');
     return result;
+  }
+
+  /**
+   * A caller Hotline cannot take now: SIP 503 before answer (the carrier may route elsewhere),
+   * or a short busy prompt, then hangup. The record is written after, best effort: refusing
+   * must cost less than serving.
+   */
+  async #refuse(channel: EslCallChannel, log: Logger): Promise<void> {
+    try {
+      if (this.admission?.refuseWith === 'busy_prompt') {
+        await channel.answer();
+        await channel.play([await this.ports.prompts.resolve({ text: BUSY_PROMPT, lang: 'zh' }, 'zh')]);
+        await channel.hangup('NORMAL_CIRCUIT_CONGESTION');
+      } else {
+        await channel.hangup(CANNOT_SERVE);
+      }
+    } catch (err) {
+      log.debug({ err }, 'refusing the call: the caller is already gone');
+      if (!channel.hungUp) await channel.hangup(CANNOT_SERVE).catch(() => undefined);
+    }
+    try {
+      const id = await createCall(this.db, { channelUuid: channel.uuid, callerNumber: channel.callerNumber, destinationNumber: channel.destinationNumber, flowId: null, flowVersion: null });
+      // Complete here: the call never reaches the calls domain that would finalize it.
+      await this.db.query("UPDATE calls SET disposition = 'refused', ended_at = coalesce(ended_at, now()), end_cause = coalesce(end_cause, $2) WHERE id = $1", [id, this.admission?.refuseWith === 'busy_prompt' ? 'NORMAL_CIRCUIT_CONGESTION' : CANNOT_SERVE]);
+      await finishCall(this.db, id, 'refused', null);
+    } catch (err) {
+      log.warn({ err }, 'recording a refused call failed');
+    }
   }
 
   async #flow(flowId: string, version: number): Promise<CompiledFlow> {

@@ -16,6 +16,7 @@ import type { OutboundSession } from '../telephony';
 import { FetchHttpClient } from './adapters/http-client';
 import { PgSurveyStore, PgVoicemailStore } from './adapters/pg';
 import { BridgeTransferPort, DEFAULT_DIAL_STRINGS, NoAcdQueuePort, QUEUE_SERVICE, type DialStrings } from './adapters/routing';
+import { AdmissionControl } from './admission';
 import { IvrCallHandler, type SharedPorts } from './call-handler';
 import type { Clock, QueuePort } from './engine/ports';
 import { PromptLibrary } from './prompts/library';
@@ -47,6 +48,7 @@ export interface IvrModuleOptions {
 
 export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
   let handler: IvrCallHandler | undefined;
+  let admission: AdmissionControl | undefined;
   let source: OutboundSessionSource | undefined;
   let background: Promise<unknown> = Promise.resolve();
   const onSession = (session: OutboundSession) => handler?.onSession(session);
@@ -71,7 +73,8 @@ export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
         http: new FetchHttpClient(),
         flows: { loadPublished: (name) => loadPublishedByName(ctx.db, name) },
       };
-      handler = new IvrCallHandler(ctx.db, ports, log);
+      admission = new AdmissionControl(ctx.config.admission);
+      handler = new IvrCallHandler(ctx.db, ports, log, { control: admission, refuseWith: ctx.config.admission.refuseWith });
       provide(ctx, CALLS_SERVICE, handler);
 
       if (opts.seedSample !== false) {
@@ -89,6 +92,7 @@ export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
     async stop() {
       source?.off?.('session', onSession);
       await handler?.stop();
+      admission?.stop();
       await background;
     },
   };
