@@ -24,6 +24,7 @@ import { ClickToCall } from './click-to-call';
 import { CallControl } from './control';
 import { CallEventBus } from './events';
 import { CallExports } from './exports';
+import { ReadThroughCache } from '../platform/read-through-cache';
 import { JOURNAL_RETRY, withRetry } from './journal';
 import { agentDialTarget, CallRecords } from './records';
 import { callRoutes } from './routes';
@@ -74,7 +75,9 @@ export function callsModule(): HotlineModule {
       const bus = new CallEventBus({ publish: (topics, event) => hub.publish(topics, event), webhook: webhooks ? (e) => webhooks!.send(e) : undefined }, log);
       const records = new CallRecords(ctx.db);
       const prompts = new PromptLibrary(ctx.db, ctx.config.mediaDir, ctx.config.tools, log);
-      const agentDial = (agentId: string) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial, ctx.config.sip.domain);
+      // On every offer: revalidated each time (an endpoint change applies to the next call), the last answer when Postgres is slow.
+      const dials = new ReadThroughCache<string, string | undefined>({ load: (agentId) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial, ctx.config.sip.domain), freshMs: 0, budgetMs: 300, staleMs: 15 * 60_000 });
+      const agentDial = (agentId: string) => dials.get(agentId);
       const isBlocked = async (number: string) => Boolean(await blacklist.blocking('voice', number));
       control = new CallControl({ redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, instanceId: acd.instanceId, local: { get: (id) => sessions?.get(id) }, log });
       await control.start();
