@@ -829,11 +829,22 @@ export class CallSession {
     return leg;
   }
 
-  /** Idempotent: legs end first, then the recording is stopped and registered. */
+  /**
+   * Whatever way the session ends (an error included), its ACD contact ends with it: a
+   * served one completes, a waiting or ringing one is abandoned. Nothing is left for the
+   * ACD to offer again or to hold an agent with.
+   */
+  async #releaseContact(): Promise<void> {
+    if (this.#contactActive) await this.#completeContact();
+    else if (this.#answering === undefined && (this.#state === CallState.Queued || this.#state === CallState.Ringing)) await this.deps.acd.abandon(this.#contactId).catch((err: unknown) => this.#ignoreGone(err));
+  }
+
+  /** Idempotent: the ACD contact is released, legs end, then the recording is stopped and registered. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearTimeout(this.#queueTimer);
       for (const off of this.#off.splice(0)) off();
+      await this.#releaseContact();
       await this.#endLegs('call_ended').catch((err: unknown) => this.log.warn({ err }, 'ending legs failed'));
       await this.#finishRecording();
     })();

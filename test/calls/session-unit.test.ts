@@ -174,6 +174,16 @@ describe('CallSession (fakes)', () => {
     expect(written.filter((w) => w.startsWith('answered'))).toEqual(['answered a1', 'answered a2']);
   });
 
+  test('a session closed while the caller waits (shutdown, an error) abandons its contact: nothing is left to offer', async () => {
+    const { caller, session, acdCalls } = harness();
+    const ac = new AbortController();
+    void session.run(ac.signal).catch((e: unknown) => e);
+    await waitFor(() => (caller.queued[0]?.app === 'playback' ? true : undefined), 'the hold music is queued');
+    await session.close();
+    expect(acdCalls).toEqual(['abandon call-1']);
+    ac.abort();
+  });
+
   test('an offer that arrives before the hold music started still interrupts it', async () => {
     const { caller, session, apis } = harness();
     const ac = new AbortController();
