@@ -29,9 +29,13 @@ import { CallerHangupError } from '../ivr/engine/errors';
 import type { QueueRequest, QueueResult } from '../ivr/engine/ports';
 import { ContactGoneError } from '../routing/events';
 import type { CallEventBus } from './events';
+import { CallerPlayback } from './caller-playback';
 import { CallJournal, type RetryPolicy } from './journal';
 import { CallRecorder, RecorderState } from './recorder';
 import type { CallRecords, LegKind } from './records';
+import { Leg, ringOutcome, type ConsultTarget, type TransferTarget } from './legs';
+
+export { Leg, ringOutcome, type ConsultTarget, type TransferTarget } from './legs';
 
 export enum CallState {
   Queued = 'queued',
@@ -86,22 +90,6 @@ export interface SessionDeps {
   log: Logger;
 }
 
-/** Blind transfer targets; `ivr` hands the caller back to the flow at a node (the queue node's `transfer: 'ivr'` result). */
-export type TransferTarget = { kind: 'agent'; agentId: string } | { kind: 'group'; groupId: string } | { kind: 'external'; number: string } | { kind: 'ivr'; node: string };
-export type ConsultTarget = { kind: 'agent'; agentId: string } | { kind: 'external'; number: string };
-
-export class Leg {
-  answered = false;
-  ended = false;
-  constructor(
-    readonly uuid: string,
-    readonly kind: LegKind,
-    readonly dial: string,
-    readonly agentId: string | null,
-    readonly offerId: string | null,
-    readonly number: string | null,
-  ) {}
-}
 
 type Intent =
   | { kind: 'wait' }
@@ -113,13 +101,6 @@ const LONG_MS = 12 * 3600 * 1000;
 const RING_SEC = 30;
 const JOIN_TONE = 'tone_stream://%(300,0,880)';
 const LEAVE_TONE = 'tone_stream://%(300,0,440)';
-
-/** How an agent leg that never answered ended: the phone said no, nobody picked up, or it could not ring at all. */
-export function ringOutcome(cause: string): 'rejected' | 'ring_timeout' | 'failed' {
-  if (cause === 'CALL_REJECTED' || cause === 'USER_BUSY') return 'rejected';
-  if (cause === 'NO_ANSWER' || cause === 'NO_USER_RESPONSE' || cause === 'ORIGINATOR_CANCEL' || cause === 'ALLOTTED_TIMEOUT') return 'ring_timeout';
-  return 'failed';
-}
 
 export class CallSession {
   #state = CallState.Queued;
@@ -148,14 +129,8 @@ export class CallSession {
   #answering: Leg | undefined;
   #fastMusicEnds = 0;
   #heldFromConference = false;
-  /**
-   * The playback the caller's channel was told to run (music or an announcement), from the
-   * execute until its CHANNEL_EXECUTE_COMPLETE. uuid_break travels on the inbound connection,
-   * so it can overtake the sendmsg: a break asked for before the CHANNEL_EXECUTE is deferred
-   * to it (otherwise it is lost and the caller hears music forever), and none is sent when
-   * nothing plays (see #break).
-   */
-  #playing: { started: boolean; breakWanted: boolean } | undefined;
+  /** The caller's hold music and announcements, and interrupting them (see CallerPlayback). */
+  readonly #playback: CallerPlayback;
   /** The registry re-indexes the session when a re-queue gives it a new ACD contact id. */
   onContactChanged: ((contactId: string) => void) | undefined;
   /** An agent's contact on this call completed (the registry remembers whose journal to wait for). */
@@ -179,6 +154,7 @@ export class CallSession {
     this.room = `hotline-${callId}`;
     this.log = deps.log.child({ callId });
     this.#recorder = new CallRecorder(caller, deps.esl, deps.recordingsDir, callId, this.log);
+    this.#playback = new CallerPlayback(caller, deps.esl, this.log);
     this.#journal = new CallJournal(callId, deps.records, deps.bus, this.log, deps.journalRetry);
     const onEvent = (ev: RawEslEvent) => this.#onCallerEvent(ev);
     caller.on('event', onEvent);
@@ -258,10 +234,10 @@ export class CallSession {
       case 'wait': {
         const music = this.#fastMusicEnds > 2 ? 'silence_stream://-1' : (this.req.holdMusic ?? this.deps.holdMusic);
         const every = this.#state === CallState.Queued ? this.deps.announceIntervalSec : 0;
-        const timer = every > 0 ? setTimeout(() => ((this.#announceDue = true), void this.#break()), every * 1000) : undefined;
+        const timer = every > 0 ? setTimeout(() => ((this.#announceDue = true), void this.#playback.interrupt()), every * 1000) : undefined;
         const t0 = Date.now();
         try {
-          await this.#play(music, LONG_MS, () => this.#intent !== intent);
+          await this.#playback.play(music, LONG_MS, () => this.#intent !== intent);
         } finally {
           clearTimeout(timer);
         }
@@ -287,7 +263,7 @@ export class CallSession {
         await s.api(commands.buildUuidSetvarMulti(s.uuid, commands.bridgeCallerVariables(this.deps.holdMusic)));
         const dial = `{originate_timeout=${intent.timeoutSec}}[${vars.join(',')}]${l.dial}`;
         const r = await s.execute('bridge', dial, { timeoutMs: LONG_MS });
-        if (!l.answered) (l as { cause?: string }).cause = header(r.event, 'variable_originate_disposition') ?? header(r.event, 'variable_DIALSTATUS') ?? 'UNKNOWN';
+        if (!l.answered) l.cause = header(r.event, 'variable_originate_disposition') ?? header(r.event, 'variable_DIALSTATUS') ?? 'UNKNOWN';
         return;
       }
       case 'conference': {
@@ -309,7 +285,7 @@ export class CallSession {
         await this.#agentLeft('agent_hangup');
         return;
       }
-      const cause = (l as { cause?: string }).cause ?? 'UNKNOWN';
+      const cause = l.cause ?? 'UNKNOWN';
       this.#journal.record('legEnded', l.uuid, ringOutcome(cause), cause);
       this.deps.bus.emit('call.ringing', this.callId, [l.agentId], { state: 'failed', cause, legUuid: l.uuid });
       if (l.offerId) await this.deps.acd.reject(l.offerId).catch((err: unknown) => this.#ignoreGone(err));
@@ -335,40 +311,7 @@ export class CallSession {
 
   /** Interrupt what the caller's channel is doing so the loop performs the new intent. */
   async #interrupt(): Promise<void> {
-    await this.#break();
-  }
-
-  /**
-   * Breaks the caller's playback: now when it runs, at its CHANNEL_EXECUTE when it is still
-   * queued, and not at all when nothing plays. A uuid_break that reaches the channel between
-   * applications is not harmless: FreeSWITCH keeps the break flag for whatever runs next,
-   * and the simulator ends the outbound socket's park with it (the caller is hung up).
-   */
-  async #break(): Promise<void> {
-    const p = this.#playing;
-    if (!p) return;
-    if (!p.started) {
-      p.breakWanted = true;
-      return;
-    }
-    await this.#sendBreak();
-  }
-
-  async #sendBreak(): Promise<void> {
-    await this.deps.esl.api(`uuid_break ${this.caller.uuid} all`).catch((err: unknown) => this.log.debug({ err }, 'uuid_break failed'));
-  }
-
-  /** One playback on the caller's channel that #break() can interrupt; `stale()` says it is no longer wanted. */
-  async #play(file: string, timeoutMs: number | undefined, stale: () => boolean): Promise<void> {
-    const playing = { started: false, breakWanted: false };
-    this.#playing = playing;
-    try {
-      const p = this.caller.execute('playback', file, timeoutMs === undefined ? {} : { timeoutMs });
-      if (stale()) playing.breakWanted = true;
-      await p;
-    } finally {
-      if (this.#playing === playing) this.#playing = undefined;
-    }
+    await this.#playback.interrupt();
   }
 
   /** Sets the next intent and ends the current activity: kills/moves legs, kicks from the room, breaks music. */
@@ -379,7 +322,7 @@ export class CallSession {
       await commands.uuidTransferInline(this.deps.esl, { uuid: current.moveToRoom.uuid, apps: [{ app: 'conference', arg: `${this.room}@default` }] });
     }
     if (current.kill) await this.#killLeg(current.kill, current.outcome ?? 'hangup');
-    if (was.kind === 'wait') await this.#break();
+    if (was.kind === 'wait') await this.#playback.interrupt();
     if (was.kind === 'conference') await this.#kickCaller();
   }
 
@@ -452,7 +395,7 @@ export class CallSession {
       const minutes = p.estimatedWaitSeconds === null ? null : Math.max(1, Math.round(p.estimatedWaitSeconds / 60));
       const text = minutes === null ? `您前面还有${p.position - 1}位客户在等待，请稍候。` : `您前面还有${p.position - 1}位客户在等待，预计等待${minutes}分钟，请稍候。`;
       const file = await this.deps.speak(text);
-      if (this.#intent.kind === 'wait' && this.#state === CallState.Queued) await this.#play(file, undefined, () => this.#intent.kind !== 'wait');
+      if (this.#intent.kind === 'wait' && this.#state === CallState.Queued) await this.#playback.play(file, undefined, () => this.#intent.kind !== 'wait');
     } catch (err) {
       if (err instanceof ChannelHangupError || err instanceof EslConnectionError) throw err;
       this.log.warn({ err }, 'queue announcement failed');
@@ -462,17 +405,7 @@ export class CallSession {
   // ── channel events ─────────────────────────────────────────────────────
 
   #onCallerEvent(ev: RawEslEvent): void {
-    if ((ev.name === 'CHANNEL_EXECUTE' || ev.name === 'CHANNEL_EXECUTE_COMPLETE') && header(ev, 'Application') === 'playback') {
-      const p = this.#playing;
-      if (!p) return;
-      if (ev.name === 'CHANNEL_EXECUTE_COMPLETE') {
-        this.#playing = undefined; // over: a later break must not reach the channel
-      } else if (!p.started) {
-        p.started = true;
-        if (p.breakWanted) void this.#sendBreak();
-      }
-      return;
-    }
+    if (this.#playback.onEvent(ev)) return;
     if (ev.name === 'CHANNEL_BRIDGE') {
       const i = this.#intent;
       const other = header(ev, 'Other-Leg-Unique-ID') ?? header(ev, 'Bridge-B-Unique-ID');
