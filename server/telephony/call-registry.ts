@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
-import { Call, CallState } from './call';
+import { Call, ChannelCallState } from './call';
 import type { TelephonyEvent } from './events';
 import { TypedEmitter } from '../platform/typed-emitter';
 
@@ -74,7 +74,7 @@ export class CallRegistry extends TypedEmitter<CallRegistryEvents> {
     const call = this.#resolve(event);
     if (call) this.#apply(call, event);
     this.safeEmit('event', event, call);
-    if (call && call.state === CallState.Ended) this.#forget(call);
+    if (call && call.state === ChannelCallState.Ended) this.#forget(call);
     return call;
   }
 
@@ -93,36 +93,36 @@ export class CallRegistry extends TypedEmitter<CallRegistryEvents> {
   }
 
   #apply(call: Call, event: TelephonyEvent): void {
-    const move = (to: CallState, reason: string): void => {
+    const move = (to: ChannelCallState, reason: string): void => {
       if (call.state !== to && call.can(to)) call.transition(to, reason);
     };
     switch (event.type) {
       case 'channel.create':
-        if (call.state === CallState.New) move(CallState.Ringing, 'channel created');
+        if (call.state === ChannelCallState.New) move(ChannelCallState.Ringing, 'channel created');
         break;
       case 'channel.answer':
-        if (call.state === CallState.New || call.state === CallState.Ringing) move(CallState.Answered, 'answered');
+        if (call.state === ChannelCallState.New || call.state === ChannelCallState.Ringing) move(ChannelCallState.Answered, 'answered');
         break;
       case 'channel.bridge':
-        if (call.state === CallState.Answered || call.state === CallState.Ringing) {
-          if (call.state === CallState.Ringing) move(CallState.Answered, 'answered by bridge');
-          move(CallState.Bridged, 'bridged');
+        if (call.state === ChannelCallState.Answered || call.state === ChannelCallState.Ringing) {
+          if (call.state === ChannelCallState.Ringing) move(ChannelCallState.Answered, 'answered by bridge');
+          move(ChannelCallState.Bridged, 'bridged');
         }
         break;
       case 'channel.unbridge':
-        if (call.state === CallState.Bridged || call.state === CallState.Held) move(CallState.Answered, 'unbridged');
+        if (call.state === ChannelCallState.Bridged || call.state === ChannelCallState.Held) move(ChannelCallState.Answered, 'unbridged');
         break;
       case 'channel.hold':
         // CHANNEL_HOLD arrives on both SIP ends (fixture c): the second one is a no-op.
-        if (call.state === CallState.Answered || call.state === CallState.Bridged) move(CallState.Held, 'hold');
+        if (call.state === ChannelCallState.Answered || call.state === ChannelCallState.Bridged) move(ChannelCallState.Held, 'hold');
         break;
       case 'channel.unhold':
-        if (call.state === CallState.Held) move(call.heldFrom === CallState.Bridged ? CallState.Bridged : CallState.Answered, 'unhold');
+        if (call.state === ChannelCallState.Held) move(call.heldFrom === ChannelCallState.Bridged ? ChannelCallState.Bridged : ChannelCallState.Answered, 'unhold');
         break;
       case 'channel.hangup_complete':
         call.removeLeg(event.uuid);
         this.#byUuid.delete(event.uuid);
-        if (call.legs.size === 0) move(CallState.Ended, event.cause);
+        if (call.legs.size === 0) move(ChannelCallState.Ended, event.cause);
         break;
       default:
         break;

@@ -1,6 +1,6 @@
 import { silentLogger } from '../logging/logger';
 import { InvalidStateError } from '../platform/errors';
-import { Call, CallState } from './call';
+import { Call, ChannelCallState } from './call';
 import { CallRegistry } from './call-registry';
 import { normalizeEvent, type TelephonyEvent } from './events';
 import { readFixture, receivedStream } from './testing/fixtures';
@@ -11,28 +11,28 @@ describe('Call state machine', () => {
     const call = new Call('c1', silentLogger);
     const seen: string[] = [];
     call.on('state', (to, from) => seen.push(`${from}>${to}`));
-    call.transition(CallState.Ringing, 'created');
-    call.transition(CallState.Answered, 'answer');
-    call.transition(CallState.Bridged, 'bridge');
-    call.transition(CallState.Held, 'hold');
-    expect(call.heldFrom).toBe(CallState.Bridged);
-    call.transition(CallState.Bridged, 'unhold');
-    call.transition(CallState.Answered, 'unbridge');
-    call.transition(CallState.Ended, 'NORMAL_CLEARING');
+    call.transition(ChannelCallState.Ringing, 'created');
+    call.transition(ChannelCallState.Answered, 'answer');
+    call.transition(ChannelCallState.Bridged, 'bridge');
+    call.transition(ChannelCallState.Held, 'hold');
+    expect(call.heldFrom).toBe(ChannelCallState.Bridged);
+    call.transition(ChannelCallState.Bridged, 'unhold');
+    call.transition(ChannelCallState.Answered, 'unbridge');
+    call.transition(ChannelCallState.Ended, 'NORMAL_CLEARING');
     expect(seen).toEqual(['new>ringing', 'ringing>answered', 'answered>bridged', 'bridged>held', 'held>bridged', 'bridged>answered', 'answered>ended']);
     expect(call.endCause).toBe('NORMAL_CLEARING');
     expect(call.answeredAt).toBeInstanceOf(Date);
   });
 
   it.each([
-    [[], CallState.Bridged],
-    [[], CallState.Held],
-    [[CallState.Ringing], CallState.Bridged],
-    [[CallState.Ringing], CallState.New],
-    [[CallState.Answered], CallState.Ringing],
-    [[CallState.Ended], CallState.Answered],
-    [[CallState.Ended], CallState.Ended],
-  ] as [CallState[], CallState][])('after %j rejects → %s with InvalidStateError', (path, to) => {
+    [[], ChannelCallState.Bridged],
+    [[], ChannelCallState.Held],
+    [[ChannelCallState.Ringing], ChannelCallState.Bridged],
+    [[ChannelCallState.Ringing], ChannelCallState.New],
+    [[ChannelCallState.Answered], ChannelCallState.Ringing],
+    [[ChannelCallState.Ended], ChannelCallState.Answered],
+    [[ChannelCallState.Ended], ChannelCallState.Ended],
+  ] as [ChannelCallState[], ChannelCallState][])('after %j rejects → %s with InvalidStateError', (path, to) => {
     const call = new Call('c2', silentLogger);
     for (const s of path) call.transition(s, 'setup');
     const state = call.state;
@@ -47,9 +47,9 @@ describe('Call state machine', () => {
       throw new Error('boom');
     });
     call.on('state', after);
-    call.transition(CallState.Answered, 'answer');
+    call.transition(ChannelCallState.Answered, 'answer');
     expect(after).toHaveBeenCalled();
-    expect(call.state).toBe(CallState.Answered);
+    expect(call.state).toBe(ChannelCallState.Answered);
   });
 });
 
@@ -73,17 +73,17 @@ describe('CallRegistry with real event sequences', () => {
     const a = bridge.headers['Bridge-A-Unique-ID'] as string;
     const b = bridge.headers['Bridge-B-Unique-ID'] as string;
     const registry = new CallRegistry({ logger: silentLogger });
-    const states: CallState[] = [];
+    const states: ChannelCallState[] = [];
     registry.on('call', (call) => call.on('state', (to) => states.push(to)));
     const ended = jest.fn();
     registry.on('ended', ended);
     for (const ev of stamped('c_uuid_hold.txt', { [a]: 'call-c', [b]: 'call-c' })) registry.handle(ev);
-    expect(states[0]).toBe(CallState.Ringing);
-    expect(states).toContain(CallState.Bridged);
-    expect(states).toContain(CallState.Held);
-    const holdIndex = states.indexOf(CallState.Held);
-    expect(states[holdIndex + 1]).toBe(CallState.Bridged);
-    expect(states[states.length - 1]).toBe(CallState.Ended);
+    expect(states[0]).toBe(ChannelCallState.Ringing);
+    expect(states).toContain(ChannelCallState.Bridged);
+    expect(states).toContain(ChannelCallState.Held);
+    const holdIndex = states.indexOf(ChannelCallState.Held);
+    expect(states[holdIndex + 1]).toBe(ChannelCallState.Bridged);
+    expect(states[states.length - 1]).toBe(ChannelCallState.Ended);
     expect(ended).toHaveBeenCalledTimes(1);
     expect(registry.size).toBe(0);
   });
@@ -102,7 +102,7 @@ describe('CallRegistry with real event sequences', () => {
       if (ev) registry.handle(ev);
     }
     expect(dtmf.join('')).toBe('1234#');
-    expect(call.state).toBe(CallState.Ended);
+    expect(call.state).toBe(ChannelCallState.Ended);
     expect(call.endCause).toBe('NORMAL_CLEARING');
   });
 
@@ -113,9 +113,9 @@ describe('CallRegistry with real event sequences', () => {
     registry.handle({ ...base, type: 'channel.answer', uuid: 'u1' });
     registry.handle({ ...base, type: 'channel.hold', uuid: 'u1' });
     registry.handle({ ...base, type: 'channel.hold', uuid: 'u1' });
-    expect(call.state).toBe(CallState.Held);
+    expect(call.state).toBe(ChannelCallState.Held);
     registry.handle({ ...base, type: 'channel.unhold', uuid: 'u1' });
-    expect(call.state).toBe(CallState.Answered);
+    expect(call.state).toBe(ChannelCallState.Answered);
     expect(registry.handle({ ...base, type: 'channel.answer', uuid: 'other' })).toBeUndefined();
   });
 });

@@ -2,7 +2,8 @@ import type { Logger } from '../logging/logger';
 import { InvalidStateError } from '../platform/errors';
 import { TypedEmitter } from '../platform/typed-emitter';
 
-export enum CallState {
+/** What the switch says of a call (its channels), as opposed to the calls domain's CallState of the agent part. */
+export enum ChannelCallState {
   New = 'new',
   Ringing = 'ringing',
   Answered = 'answered',
@@ -11,13 +12,13 @@ export enum CallState {
   Ended = 'ended',
 }
 
-const LEGAL: Record<CallState, readonly CallState[]> = {
-  [CallState.New]: [CallState.Ringing, CallState.Answered, CallState.Ended],
-  [CallState.Ringing]: [CallState.Answered, CallState.Ended],
-  [CallState.Answered]: [CallState.Bridged, CallState.Held, CallState.Ended],
-  [CallState.Bridged]: [CallState.Answered, CallState.Held, CallState.Ended],
-  [CallState.Held]: [CallState.Bridged, CallState.Answered, CallState.Ended],
-  [CallState.Ended]: [],
+const LEGAL: Record<ChannelCallState, readonly ChannelCallState[]> = {
+  [ChannelCallState.New]: [ChannelCallState.Ringing, ChannelCallState.Answered, ChannelCallState.Ended],
+  [ChannelCallState.Ringing]: [ChannelCallState.Answered, ChannelCallState.Ended],
+  [ChannelCallState.Answered]: [ChannelCallState.Bridged, ChannelCallState.Held, ChannelCallState.Ended],
+  [ChannelCallState.Bridged]: [ChannelCallState.Answered, ChannelCallState.Held, ChannelCallState.Ended],
+  [ChannelCallState.Held]: [ChannelCallState.Bridged, ChannelCallState.Answered, ChannelCallState.Ended],
+  [ChannelCallState.Ended]: [],
 };
 
 /** One FreeSWITCH channel that belongs to the call. */
@@ -29,7 +30,7 @@ export interface CallLeg {
 }
 
 export type CallEvents = {
-  state: [to: CallState, from: CallState, reason: string];
+  state: [to: ChannelCallState, from: ChannelCallState, reason: string];
   ended: [cause: string];
 };
 
@@ -54,13 +55,13 @@ export class Call extends TypedEmitter<CallEvents> {
   readonly id: string;
   readonly createdAt = new Date();
   readonly legs = new Map<string, CallLeg>();
-  #state = CallState.New;
+  #state = ChannelCallState.New;
   #log: Logger;
   #answeredAt: Date | undefined;
   #endedAt: Date | undefined;
   #endCause: string | undefined;
   /** Where unhold returns to: hold can be applied to a bridged or a lone answered call. */
-  #heldFrom: CallState.Answered | CallState.Bridged | undefined;
+  #heldFrom: ChannelCallState.Answered | ChannelCallState.Bridged | undefined;
 
   constructor(id: string, logger: Logger) {
     const log = logger.child({ callId: id });
@@ -69,7 +70,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#log = log;
   }
 
-  get state(): CallState {
+  get state(): ChannelCallState {
     return this.#state;
   }
   get answeredAt(): Date | undefined {
@@ -81,29 +82,29 @@ export class Call extends TypedEmitter<CallEvents> {
   get endCause(): string | undefined {
     return this.#endCause;
   }
-  get heldFrom(): CallState | undefined {
+  get heldFrom(): ChannelCallState | undefined {
     return this.#heldFrom;
   }
 
-  can(to: CallState): boolean {
+  can(to: ChannelCallState): boolean {
     return LEGAL[this.#state].includes(to);
   }
 
   /** The single guarded state change: rejects illegal moves, records, logs, emits, cleans up. */
-  transition(to: CallState, reason: string): void {
+  transition(to: ChannelCallState, reason: string): void {
     const from = this.#state;
     if (!this.can(to)) throw new InvalidStateError(`call ${this.id}: cannot go from ${from} to ${to} (${reason})`);
     this.#state = to;
-    if (to === CallState.Answered && !this.#answeredAt) this.#answeredAt = new Date();
-    if (to === CallState.Held) this.#heldFrom = from === CallState.Bridged ? CallState.Bridged : CallState.Answered;
-    if (from === CallState.Held) this.#heldFrom = undefined;
-    if (to === CallState.Ended) {
+    if (to === ChannelCallState.Answered && !this.#answeredAt) this.#answeredAt = new Date();
+    if (to === ChannelCallState.Held) this.#heldFrom = from === ChannelCallState.Bridged ? ChannelCallState.Bridged : ChannelCallState.Answered;
+    if (from === ChannelCallState.Held) this.#heldFrom = undefined;
+    if (to === ChannelCallState.Ended) {
       this.#endedAt = new Date();
       this.#endCause = reason;
     }
     this.#log.info({ from, to, reason }, 'call state');
     this.safeEmit('state', to, from, reason);
-    if (to === CallState.Ended) {
+    if (to === ChannelCallState.Ended) {
       this.safeEmit('ended', reason);
       // An ended call emits nothing more: drop listeners so nothing keeps it alive.
       this.removeAllListeners();

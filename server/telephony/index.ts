@@ -7,7 +7,7 @@ export { EslOutboundServer, type OutboundServerOptions } from './outbound-server
 export { OutboundSession, SessionState, type ExecuteResult, type DtmfInfo, type OutboundSessionOptions } from './outbound-session';
 export { parseConnectReply, HOTLINE_CALL_ID_VAR, type ChannelSnapshot } from './channel-snapshot';
 export { normalizeEvent, type TelephonyEvent, type TelephonyEventType } from './events';
-export { Call, CallState, type CallLeg } from './call';
+export { Call, ChannelCallState, type CallLeg } from './call';
 export { CallRegistry, type CallRegistryOptions } from './call-registry';
 export type { EslOk } from './reply';
 export type { RawEslEvent } from './wire';
