@@ -10,9 +10,10 @@ import type { Config } from './config/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { migrate } from './db/migrate';
 import { createPool, type Db } from './db/pool';
+import { ServiceRegistry } from './services';
 import { createHttpApp } from './http/app';
 import { defaultPublicOrigins } from './http/origin';
-import { healthRoutes, type FreeswitchNodeHealth } from './http/health';
+import { healthRoutes } from './http/health';
 import type { Logger } from './logging/logger';
 import { agentRoutes } from './org/agents.routes';
 import { bootstrapPeople } from './org/bootstrap';
@@ -38,7 +39,7 @@ export interface Hotline {
   db: Db;
   redis: Redis;
   /** Services the modules provided (for tests and tools that drive the server from inside). */
-  services: Map<string, unknown>;
+  services: ServiceRegistry;
   close(): Promise<void>;
 }
 
@@ -100,14 +101,14 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
     // The listening port (PORT=0: ephemeral) is known only after listen; the default origins follow it.
     let listeningPort = config.port;
     const origins = () => config.publicOrigins ?? defaultPublicOrigins(config.host, listeningPort);
-    const ctx: ModuleContext = { config, log, db, redis, redisUrl: redisHandle.url, auth, sessions, publicOrigins: origins, services: new Map() };
+    const ctx: ModuleContext = { config, log, db, redis, redisUrl: redisHandle.url, auth, sessions, publicOrigins: origins, services: new ServiceRegistry() };
     const modules = opts.modules ?? hotlineModules();
     for (const m of modules) {
       await m.start?.(ctx);
       if (m.stop) closers.push({ step: `module ${m.name}`, fn: () => m.stop!() });
     }
     const routes = [
-      ...healthRoutes({ auth, db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => (ctx.services.get(FREESWITCH_HEALTH) as (() => FreeswitchNodeHealth[]) | undefined)?.() ?? [] }),
+      ...healthRoutes({ auth, db, redis, database: { embedded: Boolean(embedded) }, freeswitch: () => ctx.services.get(FREESWITCH_HEALTH)?.() ?? [] }),
       ...authRoutes({ db, auth, cookie: { secure: config.cookieSecure, maxAgeSeconds: config.sessionTtlSeconds } }),
       ...orgUnitRoutes({ db }),
       ...roleRoutes({ db }),

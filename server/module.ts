@@ -6,6 +6,7 @@ import type { Db } from './db/pool';
 import type { Route } from './http/route';
 import type { Logger } from './logging/logger';
 import type { Redis } from './platform/redis';
+import type { ServiceName, ServiceRegistry, Services } from './services';
 
 /** What every domain module may use. Modules get these explicitly, never through a global. */
 export interface ModuleContext {
@@ -19,8 +20,8 @@ export interface ModuleContext {
   sessions: SessionStore;
   /** The origins staff pages are served from (PUBLIC_ORIGINS, or derived from the listening port once it is known). */
   publicOrigins: () => readonly string[];
-  /** Services other modules published in start(), by name (see provide/need). */
-  services: Map<string, unknown>;
+  /** Services other modules published in start(), by name and type (see provide/need, server/services.ts). */
+  services: ServiceRegistry;
 }
 
 /**
@@ -47,12 +48,13 @@ export interface HotlineModule {
   stop?(): Promise<void>;
 }
 
-export function provide<T>(ctx: ModuleContext, name: string, service: T): void {
+export function provide<K extends ServiceName>(ctx: ModuleContext, name: K, service: Services[K]): void {
   ctx.services.set(name, service);
 }
 
 /** A service another module provided; a missing one is a wiring bug, so it throws at start. */
-export function need<T>(ctx: ModuleContext, name: string): T {
-  if (!ctx.services.has(name)) throw new Error(`module service "${name}" is not available: check the module order in server/modules.ts`);
-  return ctx.services.get(name) as T;
+export function need<K extends ServiceName>(ctx: ModuleContext, name: K): Services[K] {
+  const service = ctx.services.get(name);
+  if (service === undefined) throw new Error(`module service "${name}" is not available: check the module order in server/modules.ts`);
+  return service;
 }

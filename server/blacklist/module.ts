@@ -14,7 +14,7 @@ export function blacklistModule(): HotlineModule {
   return {
     name: 'blacklist',
     start(ctx) {
-      provide<BlacklistService>(ctx, BLACKLIST, { blocking: (channel, value) => findBlocking(ctx.db, channel, value) });
+      provide(ctx, BLACKLIST, { blocking: (channel, value) => findBlocking(ctx.db, channel, value) });
       return Promise.resolve();
     },
     routes: (ctx) => blacklistRoutes({ db: ctx.db }),

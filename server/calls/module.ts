@@ -7,18 +7,15 @@
  * Provides: 'ivr.queue' (CallSessions), 'calls' (CallsService).
  */
 import path from 'node:path';
-import type { BlacklistService } from '../blacklist/module';
 import { BLACKLIST } from '../blacklist/module';
 import { QUEUE_SERVICE } from '../ivr/adapters/routing';
 import { PromptLibrary } from '../ivr/prompts/library';
 import { need, provide, type HotlineModule } from '../module';
-import type { RealtimeHub } from '../realtime/hub';
 import { REALTIME_SERVICE } from '../realtime/module';
-import type { RecordingService } from '../recordings/module';
 import { RECORDINGS } from '../recordings/module';
 import type { RoutingEngine } from '../routing/engine';
 import { ROUTING_SERVICE } from '../routing/module';
-import type { EslOutboundServer, TelephonyEvent, TelephonyNodes } from '../telephony';
+import type { TelephonyEvent, TelephonyNodes } from '../telephony';
 import { TELEPHONY_NODES, TELEPHONY_OUTBOUND } from '../telephony/module';
 import { ClickToCall } from './click-to-call';
 import { CallControl } from './control';
@@ -62,12 +59,12 @@ export function callsModule(): HotlineModule {
     name: 'calls',
     async start(ctx) {
       const log = ctx.log.child({ module: 'calls' });
-      nodes = need<TelephonyNodes>(ctx, TELEPHONY_NODES);
-      const outbound = need<EslOutboundServer>(ctx, TELEPHONY_OUTBOUND);
-      const acd = need<RoutingEngine>(ctx, ROUTING_SERVICE);
-      const recordings = need<RecordingService>(ctx, RECORDINGS);
-      const hub = need<RealtimeHub>(ctx, REALTIME_SERVICE);
-      const blacklist = need<BlacklistService>(ctx, BLACKLIST);
+      nodes = need(ctx, TELEPHONY_NODES);
+      const outbound = need(ctx, TELEPHONY_OUTBOUND);
+      const acd = need(ctx, ROUTING_SERVICE);
+      const recordings = need(ctx, RECORDINGS);
+      const hub = need(ctx, REALTIME_SERVICE);
+      const blacklist = need(ctx, BLACKLIST);
       const cfg = ctx.config.calls;
       if (ctx.config.webhook.url && ctx.config.webhook.secret) {
         webhooks = new WebhookSender({ url: ctx.config.webhook.url, secret: ctx.config.webhook.secret, redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, log });
@@ -160,7 +157,7 @@ export function callsModule(): HotlineModule {
       };
       nodes.on('event', onEvent);
       provide(ctx, QUEUE_SERVICE, sessions);
-      provide<CallsService>(ctx, CALLS_SERVICE, { sessions, clickToCall, records, bus, exports: callExports, control, idle: async () => void (await Promise.allSettled([...pending])) });
+      provide(ctx, CALLS_SERVICE, { sessions, clickToCall, records, bus, exports: callExports, control, idle: async () => void (await Promise.allSettled([...pending])) });
       await Promise.resolve();
     },
     routes(ctx) {

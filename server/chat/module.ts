@@ -1,11 +1,9 @@
 import type http from 'node:http';
-import type { BlacklistService } from '../blacklist/module';
 import { BLACKLIST } from '../blacklist/module';
 import { need, provide, type HotlineModule, type ModuleContext } from '../module';
 import { connectRedis, type Redis } from '../platform/redis';
 import type { AgentChannel } from '../realtime/agent-channel';
 import { ROOMS, type AgentEvents } from '../realtime/contract';
-import type { Liveness } from '../realtime/liveness';
 import { AGENT_CHANNEL, LIVENESS } from '../realtime/module';
 import type { RoutingEngine } from '../routing/engine';
 import { ROUTING_SERVICE } from '../routing/module';
@@ -56,11 +54,11 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
     // What the widget calls from a customer's site; visitors authenticate by the x-visitor-token header.
     crossOriginPaths: ['/api/chat/sites/:key/public', '/api/chat/visitor', '/api/chat/conversations/:id/files'],
     async start(ctx: ModuleContext) {
-      engine = need<RoutingEngine>(ctx, ROUTING_SERVICE);
-      chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: notifier(need<AgentChannel>(ctx, AGENT_CHANNEL), () => gateway) });
+      engine = need(ctx, ROUTING_SERVICE);
+      chat = new ChatService({ db: ctx.db, engine, log: ctx.log, clock: opts.clock ?? Date.now, notifier: notifier(need(ctx, AGENT_CHANNEL), () => gateway) });
       actions = new ChatActions(chat);
       const c = chat;
-      need<Liveness>(ctx, LIVENESS).onGone((agentId) => c.agentGone(agentId));
+      need(ctx, LIVENESS).onGone((agentId) => c.agentGone(agentId));
       // Settings changed by another process: it publishes on this channel, every process reloads.
       const channel = settingsChannel(ctx.config.redisPrefix);
       const settingsSub = connectRedis(ctx.redisUrl, ctx.log, 'chat-settings-sub');
@@ -87,12 +85,12 @@ export function chatModule(opts: ChatModuleOptions = {}): HotlineModule {
       chat.timers.start(opts.timerPollMs ?? 500);
       provide(ctx, CHAT_SERVICE, { chat, actions });
     },
-    routes: (ctx) => chatRoutes({ ctx, chat: () => chat!, actions: () => actions!, blacklist: () => need<BlacklistService>(ctx, BLACKLIST) }),
+    routes: (ctx) => chatRoutes({ ctx, chat: () => chat!, actions: () => actions!, blacklist: () => need(ctx, BLACKLIST) }),
     attach(server: http.Server, ctx) {
       const pub = connectRedis(ctx.redisUrl, ctx.log, 'chat-io-pub');
       const sub = connectRedis(ctx.redisUrl, ctx.log, 'chat-io-sub');
       conns.push(pub, sub);
-      const blacklist = need<BlacklistService>(ctx, BLACKLIST);
+      const blacklist = need(ctx, BLACKLIST);
       gateway = new ChatGateway(server, { chat: chat!, actions: actions!, pub, sub, prefix: ctx.config.redisPrefix, log: ctx.log, isBlocked: async (v) => Boolean(await blacklist.blocking('chat', v)) });
     },
     beforeClose() {

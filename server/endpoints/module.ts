@@ -1,5 +1,4 @@
 import { need, type HotlineModule } from '../module';
-import type { RoutingEngine } from '../routing/engine';
 import { ROUTING_SERVICE } from '../routing/module';
 import { endpointRoutes } from './routes';
 
@@ -8,7 +7,7 @@ export function endpointsModule(): HotlineModule {
   return {
     name: 'endpoints',
     routes: (ctx) => {
-      const acd = need<RoutingEngine>(ctx, ROUTING_SERVICE);
+      const acd = need(ctx, ROUTING_SERVICE);
       // The endpoint is the one setting for how an agent takes calls: the ACD's voice capacity follows it at once.
       return endpointRoutes({ db: ctx.db, config: ctx.config, log: ctx.log.child({ module: 'endpoints' }), onEndpointChanged: (agentId) => acd.syncAgent(agentId).then(() => acd.kick(agentId)) });
     },

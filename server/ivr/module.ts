@@ -61,7 +61,7 @@ export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
       const prompts = new PromptLibrary(ctx.db, ctx.config.mediaDir, ctx.config.tools, log);
       state.prompts = prompts;
       const noAcd = new NoAcdQueuePort(log);
-      const queue = (): QueuePort => (ctx.services.get(QUEUE_SERVICE) as QueuePort | undefined) ?? noAcd;
+      const queue = (): QueuePort => ctx.services.get(QUEUE_SERVICE) ?? noAcd;
       const lazyQueue: QueuePort = { enqueue: (req, channel, signal) => queue().enqueue(req, channel, signal) };
       const ports: SharedPorts = {
         prompts,
@@ -82,7 +82,7 @@ export function ivrModule(opts: IvrModuleOptions = {}): HotlineModule {
         if (seeded) background = warmPrompts(prompts, seeded).catch((err: unknown) => log.warn({ err }, 'pre-rendering the sample flow prompts failed'));
       }
 
-      source = ctx.services.get(TELEPHONY_SERVICE) as OutboundSessionSource | undefined;
+      source = ctx.services.get(TELEPHONY_SERVICE);
       if (source) source.on('session', onSession);
       else log.warn('no telephony.outbound service: the IVR API runs, but no calls reach the flows');
     },

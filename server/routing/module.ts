@@ -1,7 +1,5 @@
 import { need, provide, type HotlineModule } from '../module';
 import { NotFoundError } from '../platform/errors';
-import type { RealtimeHub } from '../realtime/hub';
-import type { Liveness } from '../realtime/liveness';
 import { LIVENESS, REALTIME_SERVICE } from '../realtime/module';
 import { PgRoutingStore } from './adapters/pg-store';
 import { RedisLiveState } from './adapters/redis-live-state';
@@ -22,11 +20,11 @@ export function routingModule(opts: { sweepIntervalMs?: number; resyncIntervalMs
   return {
     name: 'routing',
     async start(ctx) {
-      const hub = need<RealtimeHub>(ctx, REALTIME_SERVICE);
+      const hub = need(ctx, REALTIME_SERVICE);
       engine = new RoutingEngine({ live: new RedisLiveState(ctx.redis, ctx.config.redisPrefix), store: new PgRoutingStore(ctx.db), bus: hub, log: ctx.log, ...opts });
       await engine.start();
       const e = engine;
-      need<Liveness>(ctx, LIVENESS).onGone(async (agentId) => {
+      need(ctx, LIVENESS).onGone(async (agentId) => {
         await e.setPresence(agentId, { state: 'offline' }, 'connection_lost').catch((err: unknown) => {
           // Someone who is no ACD agent (disabled meanwhile) has no presence to lose.
           if (!(err instanceof NotFoundError)) throw err;

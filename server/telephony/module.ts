@@ -1,6 +1,6 @@
+import type { FreeswitchSim } from '../../tools/freeswitch-sim';
 import type { HotlineModule, ModuleContext } from '../module';
 import { provide } from '../module';
-import type { FreeswitchNodeHealth } from '../http/health';
 import { CallRegistry } from './call-registry';
 import { parseFreeswitchEsl, type EslNodeConfig } from './config';
 import { TelephonyNodes } from './nodes';
@@ -60,7 +60,7 @@ export function telephonyModule(): HotlineModule {
       });
       sweeper.start();
       const simulated = Boolean(simulator);
-      provide<() => FreeswitchNodeHealth[]>(ctx, FREESWITCH_HEALTH, () => nodes!.health().map((h) => ({ ...h, simulated })));
+      provide(ctx, FREESWITCH_HEALTH, () => nodes!.health().map((h) => ({ ...h, simulated })));
       // Not fatal: the connection keeps retrying with backoff and /api/health shows how it goes.
       await nodes.waitAnyReady(5000).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'no FreeSWITCH node ready yet; retrying in the background'));
     },
@@ -74,7 +74,7 @@ export function telephonyModule(): HotlineModule {
 }
 
 /** The development default: the simulator on a loopback port, its dialplan pointed at our outbound socket. */
-async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<Simulated & { sim: object; node: EslNodeConfig }> {
+async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<Simulated & { sim: FreeswitchSim; node: EslNodeConfig }> {
   // Loaded only here so production code paths never import the dev tool.
   const { Simulator } = await import('../../tools/freeswitch-sim/sim');
   const { controlServer } = await import('../../tools/freeswitch-sim/control');
