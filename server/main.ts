@@ -15,6 +15,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel });
+  // One stray rejection on one call must not take every other call down with the process;
+  // it is a bug to fix (logged as such), not a reason to drop a contact center.
+  process.on('unhandledRejection', (err: unknown) => log.error({ err }, 'BUG: unhandled promise rejection (the process carries on)'));
   const hotline = await startHotline(config, log);
   process.stdout.write(`\nHotline is running at ${hotline.url}  (API description: ${hotline.url}/api/openapi.json)\n\n`);
 

@@ -147,8 +147,9 @@ export function callsModule(): HotlineModule {
                   await session.finished;
                   return finalize(session.callId, e.cause, at);
                 }
-                const callId = await records.idByChannel(e.uuid);
-                if (callId) await finalize(callId, e.cause, at);
+                // The IVR may still be creating the row (a caller who hangs up at once): look again for a few seconds.
+                const found = await withRetry(async () => (await records.idByChannel(e.uuid)) ?? Promise.reject(new Error('no open call for this channel yet')), { attempts: 6, firstDelayMs: 100, maxDelayMs: 1_000 }, () => undefined);
+                if (found.done) await finalize(found.value, e.cause, at);
               })(),
             );
             return;

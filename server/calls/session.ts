@@ -206,7 +206,7 @@ export class CallSession {
       }
       this.#contactActive = false;
       this.deps.bus.emit('call.queued', this.callId, [], { skillGroupId: this.#groupId, caller: this.caller.channel.callerIdNumber });
-      this.#queueTimer = setTimeout(() => void this.#queueTimeout(), this.req.timeoutSec * 1000);
+      this.#queueTimer = setTimeout(() => void this.#queueTimeout().catch((err: unknown) => this.log.error({ err }, 'queue timeout handling failed')), this.req.timeoutSec * 1000);
       for (;;) {
         const intent = this.#intent;
         if (intent.kind === 'leave') return intent.outcome;
