@@ -16,6 +16,13 @@ import { startAgents, startCallers, stopSipp } from './sipp';
 import type { Switch } from './switch';
 import { agentCallsFromLog, callersFromLog } from './trace';
 
+/** mod_callcenter's recordings of the step (freeswitch/callcenter-queue.xml), when the switch is on this host: a 20/s run writes ~1,200 WAVs. */
+function removeCallcenterRecordings(): void {
+  const dir = process.env.LOAD_CC_RECORDINGS_DIR ?? '/usr/local/freeswitch/var/lib/freeswitch/recordings/bench-load';
+  if (!fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.wav')) fs.rmSync(path.join(dir, f), { force: true });
+}
+
 export const agentNumbers = (o: LoadOptions): string[] => Array.from({ length: o.agents }, (_, i) => String(o.agentBase + 1 + i));
 
 export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 'hotline' | 'callcenter', cps: number, runDir: string): Promise<StepLine> {
@@ -30,6 +37,7 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
   const agents = startAgents({ ip: o.sipIp, port: o.agentPort, ringMs: o.ringMs, talkMs: o.talkS * 1000, dir });
   try {
     await sleep(500); // let the UAS bind before the first offer
+    if (agents.proc.exitCode !== null) throw new Error(`the agents' SIPp exited at once (port ${o.agentPort} busy?): see ${dir}/agents.out`);
     const callers = startCallers({ ip: o.sipIp, port: o.callerPort, target: `${o.sipIp}:${o.profilePort}`, service: h ? o.hotlineNumber : callcenterNumber(o.recording), cps, seconds: o.seconds, patienceMs: o.patienceS * 1000, dir });
     const cpu = new CpuWindow({ hotline: h ? process.pid : undefined, freeswitch: freeswitchPid(), sipp_callers: callers.proc.pid, sipp_agents: agents.proc.pid });
     const code = await callers.exited;
@@ -59,6 +67,9 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
   } finally {
     await stopSipp(agents);
     if (h) await h.close();
-    else await tearDownCallcenter(sw, cc).catch(() => undefined);
+    else {
+      await tearDownCallcenter(sw, cc).catch(() => undefined);
+      removeCallcenterRecordings();
+    }
   }
 }

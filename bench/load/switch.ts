@@ -1,4 +1,4 @@
-/** The bench's own inbound ESL connection to the switch (api commands only, no events). */
+/** The bench's own inbound ESL connection to the switch (api commands; events only when asked). */
 import { silentLogger } from '../../server/logging/logger';
 import { EslInboundConnection } from '../../server/telephony/inbound-connection';
 import { parseFreeswitchEsl } from '../../server/telephony/config';
@@ -6,7 +6,7 @@ import { parseFreeswitchEsl } from '../../server/telephony/config';
 export class Switch {
   private constructor(private readonly conn: EslInboundConnection) {}
 
-  static async connect(esl: string, events: readonly string[] = []): Promise<Switch> {
+  static async connect(esl: string, events: readonly string[] = ['BACKGROUND_JOB']): Promise<Switch> {
     const node = parseFreeswitchEsl(esl)[0]!;
     const conn = new EslInboundConnection({ node, logger: silentLogger, events, commandTimeoutMs: 30_000 });
     conn.start();
