@@ -8,8 +8,9 @@
  *   answered at all (no final response before patience: the caller CANCELs).
  * - caller INVITE → agent INVITE: to the first offer for that caller.
  * - agent free → next offer: from the end of an agent's call to the next INVITE to that
- *   agent, counted only when a caller was waiting at that moment (otherwise the gap is
- *   the arrival process, not the ACD).
+ *   agent, counted only when, at that moment, a caller was waiting with no offer yet and
+ *   every other agent was on a call (the queue was backed up, so this agent was the one
+ *   to offer to). Otherwise the gap measures arrivals or the strategy, not turnover.
  * - double bridges: callers answered by two agents or more.
  * - overlapping agents: agents with two calls whose [INVITE, end] intervals overlap.
  */
@@ -76,11 +77,15 @@ export function phoneMetrics(t: Timeline): PhoneMetrics {
   let doubles = 0;
   let open = 0;
   const firstOffer: number[] = [];
+  const firstOfferAt = new Map<string, number>();
   /** When each caller stopped waiting: its first bridge, or its end. */
   const waitEnd = new Map<string, number>();
   for (const c of t.callers) {
     const mine = (offers.get(c.number) ?? []).sort((x, y) => x.invite - y.invite);
-    if (mine[0]) firstOffer.push(mine[0].invite - c.invite);
+    if (mine[0]) {
+      firstOffer.push(mine[0].invite - c.invite);
+      firstOfferAt.set(c.number, mine[0].invite);
+    }
     const talks = mine.filter((a) => bridgedWith(a, c));
     if (talks.length > 1) doubles++;
     if (c.ended === undefined && c.refused === undefined) open++;
@@ -101,10 +106,18 @@ export function phoneMetrics(t: Timeline): PhoneMetrics {
     list.push(a);
     perAgent.set(a.agent, list);
   }
+  // A caller waits unoffered from the switch's answer to its first offer (or its end).
   const waiting = t.callers
     .filter((c) => c.answered !== undefined)
-    .map((c) => [c.answered!, waitEnd.get(c.number)!] as const)
+    .map((c) => [c.answered!, Math.min(waitEnd.get(c.number)!, firstOfferAt.get(c.number) ?? Infinity)] as const)
     .sort((x, y) => x[0] - y[0]);
+  const othersBusy = (at: number, agent: string): boolean => {
+    for (const [name, calls] of perAgent) {
+      if (name === agent) continue;
+      if (!calls.some((a) => a.invite <= at && (a.ended ?? Infinity) > at)) return false;
+    }
+    return true;
+  };
   const someoneWaiting = (at: number): boolean => {
     for (const [from, to] of waiting) {
       if (from > at) return false;
@@ -123,7 +136,7 @@ export function phoneMetrics(t: Timeline): PhoneMetrics {
       if (a.invite < busyUntil) overlap = true;
       busyUntil = Math.max(busyUntil, a.ended ?? Infinity);
       const next = calls[i + 1];
-      if (next && a.ended !== undefined && next.invite >= a.ended && someoneWaiting(a.ended)) gaps.push(next.invite - a.ended);
+      if (next && a.ended !== undefined && next.invite >= a.ended && someoneWaiting(a.ended) && othersBusy(a.ended, a.agent)) gaps.push(next.invite - a.ended);
     }
     if (overlap) overlapping++;
   }
