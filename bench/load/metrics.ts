@@ -55,7 +55,22 @@ function bridgedWith(a: AgentCall, caller: CallerCall | undefined): boolean {
   return caller === undefined || caller.ended === undefined || a.answered <= caller.ended;
 }
 
+/** One agent turnover counted in agent_free_to_offer_ms: the call that ended and the next offer. */
+export interface TurnoverSample {
+  agent: string;
+  endedAt: number;
+  next: AgentCall;
+}
+
 export function phoneMetrics(t: Timeline): PhoneMetrics {
+  return analyse(t).metrics;
+}
+
+export function turnoverSamples(t: Timeline): TurnoverSample[] {
+  return analyse(t).samples;
+}
+
+function analyse(t: Timeline): { metrics: PhoneMetrics; samples: TurnoverSample[] } {
   const byNumber = new Map(t.callers.map((c) => [c.number, c]));
   const offers = new Map<string, AgentCall[]>();
   let offersWithoutCaller = 0;
@@ -127,6 +142,7 @@ export function phoneMetrics(t: Timeline): PhoneMetrics {
   };
   let overlapping = 0;
   const gaps: number[] = [];
+  const samples: TurnoverSample[] = [];
   for (const calls of perAgent.values()) {
     calls.sort((x, y) => x.invite - y.invite);
     let overlap = false;
@@ -136,14 +152,17 @@ export function phoneMetrics(t: Timeline): PhoneMetrics {
       if (a.invite < busyUntil) overlap = true;
       busyUntil = Math.max(busyUntil, a.ended ?? Infinity);
       const next = calls[i + 1];
-      if (next && a.ended !== undefined && next.invite >= a.ended && someoneWaiting(a.ended) && othersBusy(a.ended, a.agent)) gaps.push(next.invite - a.ended);
+      if (next && a.ended !== undefined && next.invite >= a.ended && someoneWaiting(a.ended) && othersBusy(a.ended, a.agent)) {
+        gaps.push(next.invite - a.ended);
+        samples.push({ agent: a.agent, endedAt: a.ended, next });
+      }
     }
     if (overlap) overlapping++;
   }
 
   const sortedOffer = firstOffer.sort((x, y) => x - y);
   const sortedGaps = gaps.sort((x, y) => x - y);
-  return {
+  const metrics: PhoneMetrics = {
     placed: t.callers.length,
     bridged,
     abandoned: gaveUp + systemHangup,
@@ -159,4 +178,5 @@ export function phoneMetrics(t: Timeline): PhoneMetrics {
     overlapping_agents: overlapping,
     offers_without_caller: offersWithoutCaller,
   };
+  return { metrics, samples };
 }

@@ -42,6 +42,8 @@ export const loadOptionsSchema = z.object({
   agentBase: z.coerce.number().int().default(53000),
   // Simulator mode only.
   speed: z.coerce.number().positive().max(100).default(10),
+  /** Record the switch's events for the bench's channels (esl-events.jsonl; see breakdown.ts). */
+  eslTrace: onOff.default('off'),
   /** Hotline's log level in the run folder (hotline.log). */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
 });
@@ -69,6 +71,7 @@ const ENV: Record<keyof LoadOptions, string> = {
   agentBase: 'LOAD_AGENT_BASE',
   speed: 'LOAD_SPEED',
   logLevel: 'LOAD_LOG_LEVEL',
+  eslTrace: 'LOAD_ESL_TRACE',
 };
 
 /** --ring-ms=500 → ringMs. */

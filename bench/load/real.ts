@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callcenterLeaks, callcenterNumber, setUpCallcenter, tearDownCallcenter } from './callcenter';
 import { CpuWindow, freeswitchPid } from './cpu';
+import { EslTrace } from './esl-trace';
 import { callRows, hotlineLeaks, startBenchHotline } from './hotline';
 import { phoneMetrics } from './metrics';
 import type { LoadOptions } from './options';
@@ -25,7 +26,18 @@ function removeCallcenterRecordings(): void {
 
 export const agentNumbers = (o: LoadOptions): string[] => Array.from({ length: o.agents }, (_, i) => String(o.agentBase + 1 + i));
 
+/**
+ * Unhandled promise rejections raised while a step runs. Hotline runs in this process and
+ * Node would exit on the first one, as a production Hotline would: the bench counts them
+ * (`unhandled_rejections`, each would be a crash), logs them in the step folder, and goes on.
+ */
+let rejections: { at: string; err: string }[] = [];
+process.on('unhandledRejection', (err: unknown) => {
+  rejections.push({ at: new Date().toISOString(), err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+});
+
 export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 'hotline' | 'callcenter', cps: number, runDir: string): Promise<StepLine> {
+  rejections = [];
   const dir = path.join(runDir, `${system}-${cps}cps`);
   fs.mkdirSync(dir, { recursive: true });
   const numbers = agentNumbers(o);
@@ -34,6 +46,7 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
     system === 'hotline'
       ? await startBenchHotline({ dir, logLevel: o.logLevel, esl, outboundPort: o.hotlineSocketPort, gatewayDial: `sofia/${o.profile}/{number}@${o.sipIp}:${o.agentPort}`, number: o.hotlineNumber, agentNumbers: numbers, patienceS: o.patienceS })
       : (await setUpCallcenter(sw, cc), undefined);
+  const trace = o.eslTrace === 'on' ? await EslTrace.start(esl, o.profile, dir) : undefined;
   const agents = startAgents({ ip: o.sipIp, port: o.agentPort, ringMs: o.ringMs, talkMs: o.talkS * 1000, dir });
   try {
     await sleep(500); // let the UAS bind before the first offer
@@ -46,10 +59,12 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
     const leaks = h ? await hotlineLeaks(h) : await callcenterLeaks(sw, cc);
     const channels = await sw.channelsOnProfile(o.profile);
     await stopSipp(agents);
+    const leftover = await sw.killProfileChannels(o.profile);
+    if (leftover.length > 0) fs.writeFileSync(path.join(dir, 'leftover-channels.jsonl'), leftover.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const timeline = { callers: await callersFromLog(callers.messages), agentCalls: await agentCallsFromLog(agents.messages) };
     const phones = phoneMetrics(timeline);
     const records = h ? compareRecords(timeline, await callRows(h)) : undefined;
-    writeDetails(dir, { sipp_callers_exit: code, leaks, channels, records });
+    writeDetails(dir, { sipp_callers_exit: code, leaks, channels, records, unhandled_rejections: rejections });
     if (h) await h.flushLog();
     const hl = h ? countLogLevels(path.join(dir, 'hotline.log')) : null;
     return {
@@ -63,8 +78,10 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
       record_mismatches: records ? records.record_mismatches : null,
       ...usage,
       hotline_log: hl,
+      unhandled_rejections: rejections.length,
     };
   } finally {
+    await trace?.stop();
     await stopSipp(agents);
     if (h) await h.close();
     else {

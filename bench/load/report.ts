@@ -27,6 +27,8 @@ export interface StepLine extends Omit<PhoneMetrics, 'open_sip_calls'> {
   loadavg_1m: { start: number; end: number };
   /** Hotline's log lines at warn and error (or worse) during the step. */
   hotline_log: { warn: number; error: number } | null;
+  /** Unhandled promise rejections during the step (real mode): each would crash a production Hotline. */
+  unhandled_rejections?: number;
   leak_wait_s: number;
   dir: string;
 }

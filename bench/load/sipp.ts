@@ -26,6 +26,12 @@ export interface SippRun {
   exited: Promise<number | null>;
 }
 
+/** SIPp processes still running; killed if the bench exits early, so no load outlives it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
 function start(args: string[], dir: string, name: string): SippRun {
   const out = fs.openSync(path.join(dir, `${name}.out`), 'w');
   const messages = path.join(dir, `${name}_messages.log`);
@@ -33,9 +39,11 @@ function start(args: string[], dir: string, name: string): SippRun {
     cwd: dir,
     stdio: ['ignore', out, out],
   });
+  running.add(proc);
   const exited = new Promise<number | null>((resolve, reject) => {
     proc.once('error', reject);
     proc.once('exit', (code) => {
+      running.delete(proc);
       fs.closeSync(out);
       resolve(code);
     });

@@ -29,6 +29,17 @@ export class Switch {
     return { count: rows.length, sample: rows.slice(0, 10).map((r) => `${r.uuid} ${r.name} ${r.application ?? ''} ${r.created ?? ''}`) };
   }
 
+  /**
+   * Hangs up what is left on the bench's profile after a step (only the bench's own
+   * channels), so the next step starts clean; returns the rows for the record.
+   */
+  async killProfileChannels(profile: string): Promise<Record<string, string>[]> {
+    const body = await this.api('show channels as json');
+    const rows = ((JSON.parse(body) as { rows?: Record<string, string>[] }).rows ?? []).filter((r) => (r.name ?? '').startsWith(`sofia/${profile}/`));
+    for (const r of rows) await this.api(`uuid_kill ${r.uuid}`).catch(() => undefined);
+    return rows;
+  }
+
   close(): Promise<void> {
     return this.conn.close();
   }
