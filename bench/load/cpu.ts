@@ -15,7 +15,20 @@ function ticks(pid: number): number | undefined {
   }
 }
 
+/** /proc/stat's first line: [busy, total] jiffies of all cores. */
+function machine(): [number, number] | undefined {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return [total - idle, total];
+  } catch {
+    return undefined;
+  }
+}
+
 export class CpuWindow {
+  readonly #machine0 = machine();
   readonly #start = new Map<number, number | undefined>();
   /** Last reading per pid, sampled every second: a process that exits (SIPp) keeps its last figure. */
   readonly #last = new Map<number, { ticks: number; at: number }>();
@@ -34,7 +47,7 @@ export class CpuWindow {
     }
   }
   /** { name: percent of one core } and the 1-minute load average at start and end. */
-  finish(): { cpu_pct: Record<string, number | null>; loadavg_1m: { start: number; end: number } } {
+  finish(): { cpu_pct: Record<string, number | null>; machine_busy_pct: number | null; loadavg_1m: { start: number; end: number } } {
     clearInterval(this.#timer);
     this.#sample();
     const cpu: Record<string, number | null> = {};
@@ -44,7 +57,11 @@ export class CpuWindow {
       const secs = b ? (b.at - this.#t0) / 1000 : 0;
       cpu[name] = a === undefined || b === undefined || secs <= 0 ? null : Math.round(((b.ticks - a) / TICKS / secs) * 1000) / 10;
     }
-    return { cpu_pct: cpu, loadavg_1m: { start: this.#load0, end: os.loadavg()[0]! } };
+    const m1 = machine();
+    const m0 = this.#machine0;
+    // All cores together, everyone's processes (the box is shared): 100 = every core busy.
+    const busy = m0 && m1 && m1[1] > m0[1] ? Math.round(((m1[0] - m0[0]) / (m1[1] - m0[1])) * 1000) / 10 : null;
+    return { cpu_pct: cpu, machine_busy_pct: busy, loadavg_1m: { start: this.#load0, end: os.loadavg()[0]! } };
   }
 }
 

@@ -24,6 +24,8 @@ export interface StepLine extends Omit<PhoneMetrics, 'open_sip_calls'> {
   open_sessions: number | null;
   record_mismatches: number | null;
   cpu_pct: Record<string, number | null>;
+  /** Whole machine, all cores, everyone's processes: 100 = every core busy. */
+  machine_busy_pct: number | null;
   loadavg_1m: { start: number; end: number };
   /** Hotline's log lines at warn and error (or worse) during the step. */
   hotline_log: { warn: number; error: number } | null;
