@@ -152,14 +152,23 @@ async function setUp(db: Db, acd: RoutingEngine, o: BenchHotlineOptions): Promis
 }
 
 /** What Hotline still holds after the run: each should be 0. */
-export async function hotlineLeaks(h: BenchHotline): Promise<{ stuck_agents: number; stuck_contacts: number; open_records: number; open_sessions: number; stuck_agent_ids: string[] }> {
+export async function hotlineLeaks(h: BenchHotline): Promise<{ stuck_agents: number; stuck_contacts: number; open_records: number; open_sessions: number; stuck_agent_ids: string[]; stuck_agent_state: object[]; open_contacts: object[] }> {
   const ours = new Set(h.agents.values());
   const live = (await h.acd.agents()).filter((a) => ours.has(a.agentId));
   const stuck = live.filter((a) => a.load.voice > 0 || a.load.pendingOffers > 0 || a.presence.state !== 'ready');
   const contacts = (await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM routing_contacts WHERE status IN ('queued', 'active')")).rows[0]!.n;
   const waiting = (await h.acd.queues()).reduce((n, q) => n + q.channels.voice.waiting, 0);
   const open = (await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls WHERE ended_at IS NULL')).rows[0]!.n;
-  return { stuck_agents: stuck.length, stuck_contacts: Math.max(contacts, waiting), open_records: open, open_sessions: h.calls.sessions.list().length, stuck_agent_ids: stuck.map((a) => a.agentId) };
+  // Evidence for the report: what the ACD holds for stuck agents, and the contacts still open.
+  const numberOf = new Map([...h.agents].map(([n, id]) => [id, n]));
+  const stuckState = stuck.slice(0, 20).map((a) => ({ agent: numberOf.get(a.agentId), agentId: a.agentId, presence: a.presence.state, load: a.load, misses: a.misses }));
+  const openContacts = (
+    await h.db.query(
+      `SELECT rc.id, rc.status, rc.enqueued_at, rc.accepted_at, rc.agent_id, c.id AS call_id, c.caller_number, c.disposition, c.ended_at
+         FROM routing_contacts rc LEFT JOIN calls c ON c.id::text = rc.id WHERE rc.status IN ('queued', 'active') ORDER BY rc.enqueued_at LIMIT 20`,
+    )
+  ).rows;
+  return { stuck_agents: stuck.length, stuck_contacts: Math.max(contacts, waiting), open_records: open, open_sessions: h.calls.sessions.list().length, stuck_agent_ids: stuck.map((a) => a.agentId), stuck_agent_state: stuckState, open_contacts: openContacts };
 }
 
 export interface CallRow {
