@@ -3,12 +3,14 @@
  * controller time, from the switch's own event timestamps (esl-events.jsonl) and SIPp's:
  *
  *   caller INVITE → agent INVITE:
- *     sip_to_create     SIPp sends INVITE → FreeSWITCH creates the caller channel
- *     create_to_app     → the dialplan's first application (socket / answer)
- *     app_to_command    → the controller's first command on the channel (Hotline: after socket connect)
- *     command_to_bridge → the bridge (Hotline) / originate (mod_callcenter) starts
- *     bridge_to_leg     → the agent leg's channel exists
- *     leg_to_invite     → SIPp's agent phone receives the INVITE
+ *     sip_to_create       SIPp sends INVITE → FreeSWITCH creates the caller channel
+ *     create_to_handoff   → the dialplan hands over: `socket` (Hotline) / `callcenter`
+ *     handoff_to_answer   → the caller is answered (Hotline: its first command, after the socket connect and the IVR start)
+ *     answer_to_moh       → music on hold starts (Hotline: the queue node has enqueued)
+ *     moh_to_bridge       → `bridge` starts on the caller (Hotline: the offer arrived, MOH broken)
+ *     bridge_to_leg       → the agent leg's channel exists
+ *     handoff_to_leg      → the same from the handoff (mod_callcenter originates from its own thread)
+ *     leg_to_invite       → SIPp's agent phone receives the INVITE
  *   agent free → next offer (samples as in agent_free_to_offer_ms):
  *     bye_to_hangup     agent phone's BYE → FreeSWITCH's CHANNEL_HANGUP of that leg
  *     hangup_to_leg     → the next agent leg to that phone exists (controller + originate)
@@ -50,7 +52,7 @@ async function breakdown(dir: string): Promise<object> {
       legsByAgent.set(agent, [...(legsByAgent.get(agent) ?? []), evs]);
     }
   }
-  const seg: Record<string, number[]> = { sip_to_create: [], create_to_app: [], app_to_command: [], command_to_bridge: [], bridge_to_leg: [], leg_to_invite: [] };
+  const seg: Record<string, number[]> = { sip_to_create: [], create_to_handoff: [], handoff_to_answer: [], answer_to_moh: [], moh_to_bridge: [], bridge_to_leg: [], handoff_to_leg: [], leg_to_invite: [] };
   for (const c of callers) {
     const evs = callerChan.get(c.number);
     const legs = (agentLegs.get(c.number) ?? []).map((l) => l[0]!).sort((a, b) => a.t - b.t);
@@ -58,16 +60,18 @@ async function breakdown(dir: string): Promise<object> {
     if (!evs || !legs[0] || !offer) continue;
     const create = evs.find((e) => e.name === 'CHANNEL_CREATE')!;
     const execs = evs.filter((e) => e.name === 'CHANNEL_EXECUTE').sort((a, b) => a.t - b.t);
-    const firstApp = execs[0];
-    const firstCommand = execs.find((e) => e !== firstApp && e.t >= (firstApp?.t ?? 0)) ?? firstApp;
-    const bridge = execs.find((e) => e.app === 'bridge' || e.app === 'callcenter');
+    const handoff = execs.find((e) => e.app === 'socket' || e.app === 'callcenter');
+    const answer = evs.find((e) => e.name === 'CHANNEL_ANSWER');
+    const moh = execs.find((e) => e.app === 'playback' && (e.appData ?? '').includes('local_stream'));
+    const bridge = execs.find((e) => e.app === 'bridge');
+    const d = (a: TracedEvent | undefined, b: TracedEvent | undefined): number => (a && b ? b.t - a.t : NaN);
     seg.sip_to_create!.push(create.t - c.invite);
-    if (firstApp) seg.create_to_app!.push(firstApp.t - create.t);
-    if (firstApp && firstCommand) seg.app_to_command!.push(firstCommand.t - firstApp.t);
-    // mod_callcenter originates from its own thread: "bridge" there is the callcenter app itself.
-    const bridgeAt = bridge?.app === 'bridge' ? bridge.t : undefined;
-    if (firstCommand && bridgeAt !== undefined) seg.command_to_bridge!.push(bridgeAt - firstCommand.t);
-    if (bridgeAt !== undefined) seg.bridge_to_leg!.push(legs[0].t - bridgeAt);
+    seg.create_to_handoff!.push(d(create, handoff));
+    seg.handoff_to_answer!.push(d(handoff, answer));
+    seg.answer_to_moh!.push(d(answer, moh));
+    seg.moh_to_bridge!.push(d(moh, bridge));
+    seg.bridge_to_leg!.push(d(bridge, legs[0]));
+    seg.handoff_to_leg!.push(d(handoff, legs[0]));
     seg.leg_to_invite!.push(offer.invite - legs[0].t);
   }
   const turn: Record<string, number[]> = { bye_to_hangup: [], hangup_to_leg: [], leg_to_invite: [] };
