@@ -76,6 +76,7 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
       open_records: 'open_records' in leaks ? leaks.open_records : null,
       open_sessions: 'open_sessions' in leaks ? leaks.open_sessions : null,
       record_mismatches: records ? records.record_mismatches : null,
+      record_state_mismatches: records ? records.record_state_mismatches : null,
       ...usage,
       hotline_log: hl,
       unhandled_rejections: rejections.length,

@@ -19,8 +19,13 @@ const ANSWER_TOLERANCE_MS = 1000;
 const END_TOLERANCE_MS = 2000;
 const START_TOLERANCE_MS = 2000;
 
+/** Reasons that are about time: they depend on how loaded the machine is. */
+const TIME_REASONS = new Set(['answered_at', 'ended_at', 'started_at']);
+
 export interface RecordCheck {
   record_mismatches: number;
+  /** Callers whose row disagrees other than in timestamps (missing, duplicate, not ended, disposition, agent, orphan): a leak, whatever the load. */
+  record_state_mismatches: number;
   by_reason: Record<string, number>;
   examples: { caller: string; reason: string; detail: string }[];
 }
@@ -29,9 +34,11 @@ export function compareRecords(t: Timeline, rows: CallRow[]): RecordCheck {
   const byReason: Record<string, number> = {};
   const examples: RecordCheck['examples'] = [];
   let mismatched = 0;
+  let stateMismatched = 0;
   const flag = (caller: string, reasons: [string, string][]): void => {
     if (reasons.length === 0) return;
     mismatched++;
+    if (reasons.some(([r]) => !TIME_REASONS.has(r))) stateMismatched++;
     for (const [r, detail] of reasons) {
       byReason[r] = (byReason[r] ?? 0) + 1;
       if (examples.length < 20) examples.push({ caller, reason: r, detail });
@@ -65,5 +72,5 @@ export function compareRecords(t: Timeline, rows: CallRow[]): RecordCheck {
     if (r.started_at.getTime() - c.invite > START_TOLERANCE_MS) reasons.push(['started_at', `row ${r.id}: ${r.started_at.getTime() - c.invite} ms after the INVITE`]);
     flag(c.number, reasons);
   }
-  return { record_mismatches: mismatched, by_reason: byReason, examples };
+  return { record_mismatches: mismatched, record_state_mismatches: stateMismatched, by_reason: byReason, examples };
 }

@@ -23,6 +23,8 @@ export interface StepLine extends Omit<PhoneMetrics, 'open_sip_calls'> {
   open_records: number | null;
   open_sessions: number | null;
   record_mismatches: number | null;
+  /** Of those, rows wrong in more than timestamps (see records.ts). */
+  record_state_mismatches: number | null;
   cpu_pct: Record<string, number | null>;
   /** Whole machine, all cores, everyone's processes: 100 = every core busy. */
   machine_busy_pct: number | null;
@@ -39,7 +41,11 @@ export function baseLine(o: LoadOptions, system: StepLine['system'], cps: number
   return { system, cps, seconds: o.seconds, agents: o.agents, ring_ms: o.ringMs, talk_s: o.talkS, patience_s: o.patienceS, recording: o.recording, leak_wait_s: o.leakWaitS, dir };
 }
 
-/** The leak counters the targets (and the simulator test) require to be 0. */
+/**
+ * The leak counters the targets (and the simulator test) require to be 0. Records count
+ * here when their state is wrong; timestamp disagreements depend on load and are reported
+ * in record_mismatches only, so a test on these counters never asserts on time.
+ */
 export function leakCounters(l: StepLine): Record<string, number> {
   return {
     stuck_agents: l.stuck_agents,
@@ -47,7 +53,7 @@ export function leakCounters(l: StepLine): Record<string, number> {
     channels_left: l.channels_left,
     double_bridges: l.double_bridges,
     overlapping_agents: l.overlapping_agents,
-    record_mismatches: l.record_mismatches ?? 0,
+    record_state_mismatches: l.record_state_mismatches ?? 0,
     open_records: l.open_records ?? 0,
     open_sessions: l.open_sessions ?? 0,
     open_sip_calls: l.open_sip_calls,

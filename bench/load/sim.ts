@@ -140,6 +140,7 @@ export async function simStep(o: LoadOptions, cps: number, runDir: string): Prom
       open_records: leaks.open_records,
       open_sessions: leaks.open_sessions,
       record_mismatches: records.record_mismatches,
+      record_state_mismatches: records.record_state_mismatches,
       ...usage,
       hotline_log: countLogLevels(path.join(dir, 'hotline.log')),
     };

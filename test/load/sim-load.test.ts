@@ -28,7 +28,7 @@ describe('bench/load simulator mode', () => {
       channels_left: 0,
       double_bridges: 0,
       overlapping_agents: 0,
-      record_mismatches: 0,
+      record_state_mismatches: 0,
       open_records: 0,
       open_sessions: 0,
       open_sip_calls: 0,
