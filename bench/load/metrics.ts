@@ -8,9 +8,9 @@
  *   answered at all (no final response before patience: the caller CANCELs).
  * - caller INVITE → agent INVITE: to the first offer for that caller.
  * - agent free → next offer: from the end of an agent's call to the next INVITE to that
- *   agent, counted only when, at that moment, a caller was waiting with no offer yet and
- *   every other agent was on a call (the queue was backed up, so this agent was the one
- *   to offer to). Otherwise the gap measures arrivals or the strategy, not turnover.
+ *   agent, counted only when, at that moment, more callers were waiting with no offer yet
+ *   than other agents were idle (the queue was backed up, so this agent had a caller to
+ *   take). Otherwise the gap measures arrivals or the strategy, not turnover.
  * - double bridges: callers answered by two agents or more.
  * - overlapping agents: agents with two calls whose [INVITE, end] intervals overlap.
  */
@@ -126,19 +126,18 @@ function analyse(t: Timeline): { metrics: PhoneMetrics; samples: TurnoverSample[
     .filter((c) => c.answered !== undefined)
     .map((c) => [c.answered!, Math.min(waitEnd.get(c.number)!, firstOfferAt.get(c.number) ?? Infinity)] as const)
     .sort((x, y) => x[0] - y[0]);
-  const othersBusy = (at: number, agent: string): boolean => {
-    for (const [name, calls] of perAgent) {
-      if (name === agent) continue;
-      if (!calls.some((a) => a.invite <= at && (a.ended ?? Infinity) > at)) return false;
-    }
-    return true;
+  const idleOthers = (at: number, agent: string): number => {
+    let n = 0;
+    for (const [name, calls] of perAgent) if (name !== agent && !calls.some((a) => a.invite <= at && (a.ended ?? Infinity) > at)) n++;
+    return n;
   };
-  const someoneWaiting = (at: number): boolean => {
+  const waitingAt = (at: number): number => {
+    let n = 0;
     for (const [from, to] of waiting) {
-      if (from > at) return false;
-      if (to > at) return true;
+      if (from > at) break;
+      if (to > at) n++;
     }
-    return false;
+    return n;
   };
   let overlapping = 0;
   const gaps: number[] = [];
@@ -152,7 +151,7 @@ function analyse(t: Timeline): { metrics: PhoneMetrics; samples: TurnoverSample[
       if (a.invite < busyUntil) overlap = true;
       busyUntil = Math.max(busyUntil, a.ended ?? Infinity);
       const next = calls[i + 1];
-      if (next && a.ended !== undefined && next.invite >= a.ended && someoneWaiting(a.ended) && othersBusy(a.ended, a.agent)) {
+      if (next && a.ended !== undefined && next.invite >= a.ended && waitingAt(a.ended) > idleOthers(a.ended, a.agent)) {
         gaps.push(next.invite - a.ended);
         samples.push({ agent: a.agent, endedAt: a.ended, next });
       }
