@@ -12,7 +12,7 @@ import { callRows, hotlineLeaks, startBenchHotline } from './hotline';
 import { phoneMetrics } from './metrics';
 import type { LoadOptions } from './options';
 import { compareRecords } from './records';
-import { baseLine, countLogLevels, writeDetails, type StepLine } from './report';
+import { baseLine, countLogLevels, watchRejections, writeDetails, type StepLine } from './report';
 import { startAgents, startCallers, stopSipp } from './sipp';
 import type { Switch } from './switch';
 import { agentCallsFromLog, callersFromLog } from './trace';
@@ -26,18 +26,8 @@ function removeCallcenterRecordings(): void {
 
 export const agentNumbers = (o: LoadOptions): string[] => Array.from({ length: o.agents }, (_, i) => String(o.agentBase + 1 + i));
 
-/**
- * Unhandled promise rejections raised while a step runs. Hotline runs in this process and
- * Node would exit on the first one, as a production Hotline would: the bench counts them
- * (`unhandled_rejections`, each would be a crash), logs them in the step folder, and goes on.
- */
-let rejections: { at: string; err: string }[] = [];
-process.on('unhandledRejection', (err: unknown) => {
-  rejections.push({ at: new Date().toISOString(), err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-});
-
 export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 'hotline' | 'callcenter', cps: number, runDir: string): Promise<StepLine> {
-  rejections = [];
+  const rejections = watchRejections();
   const dir = path.join(runDir, `${system}-${cps}cps`);
   fs.mkdirSync(dir, { recursive: true });
   const numbers = agentNumbers(o);
@@ -64,7 +54,7 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
     const timeline = { callers: await callersFromLog(callers.messages), agentCalls: await agentCallsFromLog(agents.messages) };
     const phones = phoneMetrics(timeline);
     const records = h ? compareRecords(timeline, await callRows(h)) : undefined;
-    writeDetails(dir, { sipp_callers_exit: code, leaks, channels, records, unhandled_rejections: rejections });
+    writeDetails(dir, { sipp_callers_exit: code, leaks, channels, records, unhandled_rejections: rejections() });
     if (h) await h.flushLog();
     const hl = h ? countLogLevels(path.join(dir, 'hotline.log')) : null;
     return {
@@ -79,7 +69,7 @@ export async function realStep(o: LoadOptions, esl: string, sw: Switch, system: 
       record_state_mismatches: records ? records.record_state_mismatches : null,
       ...usage,
       hotline_log: hl,
-      unhandled_rejections: rejections.length,
+      unhandled_rejections: rejections().length,
     };
   } finally {
     await trace?.stop();

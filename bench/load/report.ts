@@ -31,7 +31,7 @@ export interface StepLine extends Omit<PhoneMetrics, 'open_sip_calls'> {
   loadavg_1m: { start: number; end: number };
   /** Hotline's log lines at warn and error (or worse) during the step. */
   hotline_log: { warn: number; error: number } | null;
-  /** Unhandled promise rejections during the step (real mode): each would crash a production Hotline. */
+  /** Unhandled promise rejections during the step: each would crash a production Hotline. */
   unhandled_rejections?: number;
   leak_wait_s: number;
   dir: string;
@@ -39,6 +39,25 @@ export interface StepLine extends Omit<PhoneMetrics, 'open_sip_calls'> {
 
 export function baseLine(o: LoadOptions, system: StepLine['system'], cps: number, dir: string): Pick<StepLine, 'system' | 'cps' | 'seconds' | 'agents' | 'ring_ms' | 'talk_s' | 'patience_s' | 'recording' | 'leak_wait_s' | 'dir'> {
   return { system, cps, seconds: o.seconds, agents: o.agents, ring_ms: o.ringMs, talk_s: o.talkS, patience_s: o.patienceS, recording: o.recording, leak_wait_s: o.leakWaitS, dir };
+}
+
+/**
+ * Unhandled promise rejections while a step runs. Hotline runs in this process and Node
+ * would exit on the first one, as a production Hotline would (it installs no handler):
+ * the bench records them (each would be a crash) and goes on. Returns a reader of the
+ * rejections since the call.
+ */
+const rejections: { at: string; err: string }[] = [];
+let watching = false;
+export function watchRejections(): () => { at: string; err: string }[] {
+  if (!watching) {
+    watching = true;
+    process.on('unhandledRejection', (err: unknown) => {
+      rejections.push({ at: new Date().toISOString(), err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    });
+  }
+  const from = rejections.length;
+  return () => rejections.slice(from);
 }
 
 /**
@@ -57,6 +76,7 @@ export function leakCounters(l: StepLine): Record<string, number> {
     open_records: l.open_records ?? 0,
     open_sessions: l.open_sessions ?? 0,
     open_sip_calls: l.open_sip_calls,
+    unhandled_rejections: l.unhandled_rejections ?? 0,
   };
 }
 

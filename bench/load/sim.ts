@@ -19,7 +19,7 @@ import { callRows, hotlineLeaks, startBenchHotline } from './hotline';
 import { phoneMetrics } from './metrics';
 import type { LoadOptions } from './options';
 import { compareRecords } from './records';
-import { baseLine, countLogLevels, writeDetails, type StepLine } from './report';
+import { baseLine, countLogLevels, watchRejections, writeDetails, type StepLine } from './report';
 import { Switch } from './switch';
 import type { AgentCall, CallerCall, Timeline } from './timeline';
 
@@ -36,6 +36,7 @@ export async function simStep(o: LoadOptions, cps: number, runDir: string): Prom
   const dir = path.join(runDir, `hotline-sim-${cps}cps`);
   fs.mkdirSync(dir, { recursive: true });
   const numbers = Array.from({ length: o.agents }, (_, i) => String(o.agentBase + 1 + i));
+  const rejections = watchRejections();
   // The simulator reads its speed when telephony starts.
   process.env.SIM_SPEED = String(o.speed);
   const h = await startBenchHotline({ dir, logLevel: o.logLevel, outboundPort: 0, number: o.hotlineNumber, agentNumbers: numbers, patienceS: o.patienceS });
@@ -129,7 +130,7 @@ export async function simStep(o: LoadOptions, cps: number, runDir: string): Prom
     const phones = phoneMetrics(scaled(timeline, t0, o.speed));
     const records = compareRecords(timeline, await callRows(h));
     const channels = sim.channelUuids();
-    writeDetails(dir, { leaks, channels: { count: channels.length, sample: channels.slice(0, 10) }, records });
+    writeDetails(dir, { leaks, channels: { count: channels.length, sample: channels.slice(0, 10) }, records, unhandled_rejections: rejections() });
     await h.flushLog();
     return {
       ...baseLine(o, 'hotline-sim', cps, dir),
@@ -143,6 +144,7 @@ export async function simStep(o: LoadOptions, cps: number, runDir: string): Prom
       record_state_mismatches: records.record_state_mismatches,
       ...usage,
       hotline_log: countLogLevels(path.join(dir, 'hotline.log')),
+      unhandled_rejections: rejections().length,
     };
   } finally {
     await events.close();

@@ -32,6 +32,7 @@ describe('bench/load simulator mode', () => {
       open_records: 0,
       open_sessions: 0,
       open_sip_calls: 0,
+      unhandled_rejections: 0,
     });
   }, 90_000);
 });
