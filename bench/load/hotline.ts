@@ -12,6 +12,7 @@ import pino from 'pino';
 import { blacklistModule } from '../../server/blacklist/module';
 import { CALLS_SERVICE, callsModule, type CallsService } from '../../server/calls/module';
 import { loadConfig } from '../../server/config/config';
+import { MediaFiles } from '../../server/ivr/prompts/media-files';
 import type { Db } from '../../server/db/pool';
 import { endpointsModule } from '../../server/endpoints/module';
 import { ensureEndpoint } from '../../server/endpoints/store';
@@ -102,7 +103,7 @@ export async function startBenchHotline(o: BenchHotlineOptions): Promise<BenchHo
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const agents = await setUp(db, acd, o);
+    const agents = await setUp(db, acd, o, config.mediaDir);
     const flushLog = (): Promise<void> => new Promise((resolve) => logger.flush(() => resolve()));
     return { hotline, db, acd, calls, redisPrefix, agents, flushLog, close };
   } catch (err) {
@@ -112,7 +113,7 @@ export async function startBenchHotline(o: BenchHotlineOptions): Promise<BenchHo
 }
 
 /** The issue's scenario: queue then hang up; wrap-up 0, no agent is set not-ready for misses. */
-async function setUp(db: Db, acd: RoutingEngine, o: BenchHotlineOptions): Promise<Map<string, string>> {
+async function setUp(db: Db, acd: RoutingEngine, o: BenchHotlineOptions, mediaDir: string): Promise<Map<string, string>> {
   const groupName = `load${crypto.randomBytes(3).toString('hex')}`;
   const groupId = (await db.query<{ id: string }>('INSERT INTO skill_groups (name) VALUES ($1) RETURNING id', [groupName])).rows[0]!.id;
   const flow = await createFlow(db, {
@@ -128,7 +129,7 @@ async function setUp(db: Db, acd: RoutingEngine, o: BenchHotlineOptions): Promis
       ],
     },
   });
-  await publishDraft(db, flow.id, null, 'bench-load');
+  await publishDraft(db, flow.id, null, 'bench-load', new MediaFiles(mediaDir));
   await db.query('INSERT INTO ivr_service_numbers (number, flow_id) VALUES ($1, $2)', [o.number, flow.id]);
   await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 20, wrap_up_seconds = 0, missed_offers_before_not_ready = 0');
   await acd.reloadConfig();
