@@ -78,12 +78,13 @@ export function channelCommands(engine: Engine): Record<string, ApiCommand> {
     },
     uuid_hold: (arg) => {
       const parts = splitArgs(arg);
+      // mod_commands prints the usage and then the (failed) status
+      if (!parts[0]) return '-USAGE: [off|toggle] <uuid> [<display>]\n-ERR Operation failed\n';
       let mode: 'on' | 'off' | 'toggle' = 'on';
-      if (parts[0] === 'off' || parts[0] === 'toggle') mode = parts.shift() as 'off' | 'toggle';
-      if (!parts[0]) return '-USAGE: [off|toggle] <uuid> [<display>]\n';
+      if (parts[0].toLowerCase() === 'off' || parts[0].toLowerCase() === 'toggle') mode = parts.shift()!.toLowerCase() as 'off' | 'toggle';
       const s = find(parts[0]);
-      // quirk: an unknown uuid still answers +OK Success
-      if (s) setHold(engine, s, mode);
+      // quirk: an unknown (or missing) uuid still answers +OK Success; a refused hold/unhold is -ERR
+      if (s && !setHold(engine, s, mode)) return '-ERR Operation failed\n';
       return '+OK Success\n';
     },
     /** uuid_transfer <uuid> [-bleg|-both] <dest> [<dialplan>] [<context>]; dialplan `inline` (or -inline) runs app:arg,app:arg */
@@ -150,6 +151,14 @@ export function channelCommands(engine: Engine): Record<string, ApiCommand> {
           const bug = s.mediaBugs.get(file);
           if (!bug) return `-ERR Cannot ${action} recording session!\n`;
           bug.setMask?.(action === 'mask');
+          return '+OK Success\n';
+        }
+        // not in the usage line, but mod_commands has them (switch_ivr_record_session_pause)
+        case 'pause':
+        case 'resume': {
+          const bug = s.mediaBugs.get(file);
+          if (!bug) return `-ERR Cannot ${action} recording session!\n`;
+          bug.setPaused?.(action === 'pause');
           return '+OK Success\n';
         }
         default:

@@ -9,7 +9,9 @@ import { writeToneWav } from '../media/wav';
  * Recording writes real PCM WAV files (a quiet tone, stereo when RECORD_STEREO=true)
  * of the simulated duration, so the media pipeline downstream has something real.
  * record_session / uuid_record attach a media bug (MEDIA_BUG_START/STOP around
- * RECORD_START/STOP); the record app records in the foreground.
+ * RECORD_START/STOP); the record app records in the foreground. uuid_record mask/unmask
+ * and pause/resume fire no event (p_uuid_record_mask_pause.txt): masked time stays in the
+ * file as silence, paused time is left out.
  */
 export function recordingPath(engine: Engine, file: string): string {
   const p = file.trim();
@@ -41,16 +43,27 @@ export function startSessionRecording(engine: Engine, s: Session, file: string, 
   const bugHeaders: Array<[string, string]> = [['Media-Bug-Function', 'session_record'], ['Media-Bug-Target', file]];
   let limitTimer: NodeJS.Timeout | undefined;
   let masked = false;
+  // SMBF_PAUSE: paused frames are not written (the file is shorter); SMBF_MASK writes silence (same length)
+  let pausedSince: number | undefined;
+  let pausedMs = 0;
   const bug = {
     masked: (): boolean => masked,
     setMask: (m: boolean): void => {
       masked = m;
     },
+    setPaused: (p: boolean): void => {
+      if (p && pausedSince === undefined) pausedSince = Date.now();
+      if (!p && pausedSince !== undefined) {
+        pausedMs += simElapsed(engine, pausedSince);
+        pausedSince = undefined;
+      }
+    },
     stop: (cause: string): Promise<void> => {
       if (!s.mediaBugs.has(file)) return Promise.resolve();
       s.mediaBugs.delete(file);
       engine.clock.cancel(limitTimer);
-      writeRecording(engine, s, file, simElapsed(engine, started));
+      bug.setPaused(false);
+      writeRecording(engine, s, file, Math.max(0, simElapsed(engine, started) - pausedMs));
       ch.fire('RECORD_STOP', ORIGIN.recordStop, { suffix: [['Record-File-Path', file], ['Record-Completion-Cause', cause]] });
       ch.fire('MEDIA_BUG_STOP', ORIGIN.mediaBugStop, { prefix: bugHeaders });
       return Promise.resolve();

@@ -229,7 +229,8 @@ function profileHeaderList(prefix: string, ch: Channel, forOtherLeg: boolean): H
   add('Direction', ch.direction);
   add('Logical-Direction', ch.logicalDirection);
   if (!forOtherLeg) add('Username', p.username);
-  if (!forOtherLeg) add('Dialplan', p.dialplan);
+  // FreeSWITCH prints Dialplan when the profile has one: originated SIP legs do not, loopback halves do (n_uuid_hold_loopback.txt)
+  if (!forOtherLeg || ch.name.startsWith('loopback/')) add('Dialplan', p.dialplan);
   add('Caller-ID-Name', p.callerIdName);
   add('Caller-ID-Number', p.callerIdNumber);
   add('Orig-Caller-ID-Name', p.origCallerIdName);

@@ -65,7 +65,7 @@ export function parseDialString(dial: string): ParsedDialString {
 const SELF_HOSTS = new Set(['127.0.0.1', '127.0.0.1:5060', '127.0.0.1:5080', 'localhost', 'localhost:5060', 'localhost:5080']);
 
 type FarEnd =
-  | { kind: 'behaviour'; behaviour: EndpointBehaviour; name: string; destination: string }
+  | { kind: 'behaviour'; behaviour: EndpointBehaviour; name: string; destination: string; presenceId?: string }
   | { kind: 'self'; name: string; destination: string; peerName: (cidNum: string) => string; peerContext: string; peerSource: string; peerProfile?: string }
   | { kind: 'fail'; cause: string };
 
@@ -74,11 +74,13 @@ function resolveTarget(engine: Engine, target: string): FarEnd {
   const tech = parts[0] ?? '';
   if (tech === 'error') return { kind: 'fail', cause: parts[1] ?? 'NORMAL_CLEARING' };
   if (tech === 'user') {
-    const user = (parts[1] ?? '').split('@')[0] ?? '';
+    const [user = '', domain] = (parts[1] ?? '').split('@');
     const ep = engine.endpoints.get(user);
     if (!ep?.known) return { kind: 'fail', cause: 'SUBSCRIBER_ABSENT' };
     if (!ep.registered) return { kind: 'fail', cause: 'USER_NOT_REGISTERED' };
-    return { kind: 'behaviour', behaviour: ep.behaviour, name: `sofia/internal/${user}@127.0.0.1:${ep.contactPort}`, destination: user };
+    // the directory's dial-string sets presence_id=${dialed_user}@${dialed_domain}
+    const presenceId = domain ? `${user}@${domain}` : undefined;
+    return { kind: 'behaviour', behaviour: ep.behaviour, name: `sofia/internal/${user}@127.0.0.1:${ep.contactPort}`, destination: user, presenceId };
   }
   if (tech === 'sofia') {
     const profile = parts[1] ?? '';
@@ -140,11 +142,13 @@ export async function dial(engine: Engine, req: DialRequest): Promise<DialResult
     destination: far.destination,
     context: 'default',
     source: 'src/switch_ivr_originate.c',
+    presenceId: far.kind === 'behaviour' ? far.presenceId : undefined,
     vars: legVars,
   });
   const ch = a.channel;
   ch.profile.calleeIdName = 'Outbound Call';
   ch.profile.calleeIdNumber = far.destination;
+  if (far.kind === 'self' && far.peerSource === 'mod_loopback') loopbackMedia(a);
   ch.hitDialplan = false;
   ch.fire('CHANNEL_OUTGOING', ORIGIN.outgoing, { vars: false });
   a.setState('CS_INIT');
@@ -183,6 +187,12 @@ export async function dial(engine: Engine, req: DialRequest): Promise<DialResult
         presenceId: far.peerSource === 'mod_sofia' ? `${cidNum}@127.0.0.1` : undefined,
         vars: far.peerProfile ? [['sofia_profile_name', far.peerProfile], ['sip_from_user', cidNum], ['sip_to_user', far.destination]] : [],
       });
+      if (far.peerSource === 'mod_loopback') {
+        loopbackMedia(b);
+        // mod_loopback's quirk: the b half's callee is "Outbound Call" at the context's name
+        b.channel.profile.calleeIdName = 'Outbound Call';
+        b.channel.profile.calleeIdNumber = far.peerContext;
+      }
       a.channel.sipPeer = b.channel;
       b.channel.sipPeer = a.channel;
       wireSelfCallHangups(engine, a);
@@ -223,6 +233,13 @@ export async function dial(engine: Engine, req: DialRequest): Promise<DialResult
   ch.setVar('channel_cid_flipped', 'yes');
   ch.fire('CALL_UPDATE', ORIGIN.callUpdate, { prefix: [['Direction', 'RECV']] });
   return result;
+}
+
+/** Loopback halves are created with their codec already set: L16 at 8 kHz, no CODEC events. */
+function loopbackMedia(s: Session): void {
+  const codec = { name: 'L16', rate: 8000, bitRate: 128000 };
+  s.channel.readCodec = codec;
+  s.channel.writeCodec = codec;
 }
 
 /** When one side of a self-call hangs up, the other gets the BYE a moment later. */

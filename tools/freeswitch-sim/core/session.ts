@@ -88,7 +88,7 @@ export class Session {
   /** The MOH broadcast uuid_hold started on this channel, to stop it on unhold. */
   holdMusic: AbortController | undefined;
   /** Media bugs (record_session / uuid_record) keyed by file path. */
-  readonly mediaBugs = new Map<string, { stop: (cause: string) => Promise<void>; setMask?: (masked: boolean) => void }>();
+  readonly mediaBugs = new Map<string, { stop: (cause: string) => Promise<void>; setMask?: (masked: boolean) => void; setPaused?: (paused: boolean) => void }>();
   /** Conference this channel is in, for DTMF caller-controls. */
   conference: { name: string; memberId: number } | undefined;
   currentApp: string | undefined;
@@ -193,8 +193,9 @@ export class Session {
   answer(): void {
     const ch = this.channel;
     if (ch.answered || !this.up) return;
-    if (ch.direction === 'inbound') this.preAnswer();
-    else this.setCodec('PCMU');
+    // an inbound SIP leg goes through early media first; a loopback b half does not (n_uuid_hold_loopback.txt)
+    if (ch.direction === 'inbound' && !ch.name.startsWith('loopback/')) this.preAnswer();
+    else this.setCodec(ch.name.startsWith('loopback/') ? undefined : 'PCMU');
     ch.times.answered = this.host.bus.nowMicros();
     ch.answerState = 'answered';
     ch.setVar('endpoint_disposition', 'ANSWER');
@@ -442,10 +443,30 @@ export class Session {
     this.wake();
   }
 
+  /**
+   * Ends the hold music uuid_hold broadcast to this channel (switch_channel_stop_broadcast):
+   * PLAYBACK_STOP and the playback's EXECUTE_COMPLETE, then the broadcast's PRIVATE_COMMAND.
+   */
+  stopHoldMusic(): Promise<void> {
+    if (!this.holdMusic) return Promise.resolve();
+    this.holdMusic = undefined;
+    const playing = this.currentApp === 'playback';
+    const stopped = playing ? this.appDone() : Promise.resolve();
+    if (playing) this.breakApp();
+    return stopped.then(() => {
+      if (!this.up) return;
+      this.channel.fire('PRIVATE_COMMAND', ORIGIN.privateCommand, {
+        vars: false,
+        prefix: [['call-command', 'execute'], ['execute-app-name', 'playback'], ['execute-app-arg', 'local_stream://moh'], ['event-lock', 'true'], ['lead-frames', '5'], ['loops', '1']],
+      });
+    });
+  }
+
   /** While bridged: waits for the bridge to end; queued messages (hold music broadcasts) still run. */
   async bridgedWait(link: BridgeLink): Promise<void> {
     const ctl = new AbortController();
-    void link.done.then(() => ctl.abort());
+    // the bridge ending (the held party hung up) also ends the music this side hears
+    void link.done.then(() => (ctl.abort(), void this.stopHoldMusic()));
     while (this.up && !link.ended) {
       await this.waitForWork(ctl.signal);
       if (this.privateQueue.length) await this.processPrivate();

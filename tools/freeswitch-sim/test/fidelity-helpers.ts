@@ -139,13 +139,20 @@ export function eventKey(e: SimpleEvent): string {
 /**
  * Orders that vary between real FreeSWITCH runs (thread races), folded to one form:
  *  - a uuid_bridge'd B leg sometimes passes CS_CONSUME_MEDIA on its way to CS_EXCHANGE_MEDIA (b vs d);
- *  - on unhold, CHANNEL_UNHOLD and the ACTIVE call state come in either order (c: `off` vs `toggle`).
+ *  - on unhold, CHANNEL_UNHOLD and the ACTIVE call state come in either order (c: `off` vs `toggle`);
+ *  - a loopback b half whose other half hung up ends its application before or after its own
+ *    CHANNEL_HANGUP (n and o: before; p: after).
  */
 export function foldRaces(keys: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
     if (k === 'CHANNEL_STATE:CS_CONSUME_MEDIA' && keys[i + 1] === 'CHANNEL_STATE:CS_EXCHANGE_MEDIA') continue;
+    if (k === 'CHANNEL_EXECUTE_COMPLETE' && keys[i + 1] === 'CHANNEL_HANGUP') {
+      out.push('CHANNEL_HANGUP', k);
+      i++;
+      continue;
+    }
     if (k === 'CHANNEL_CALLSTATE:ACTIVE' && keys[i + 1] === 'CHANNEL_UNHOLD') {
       out.push('CHANNEL_UNHOLD', k);
       i++;

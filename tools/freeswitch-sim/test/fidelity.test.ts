@@ -10,21 +10,14 @@ import type { FreeswitchSim } from '../index';
 import { startFreeswitchSim } from '../index';
 import { readFixture, type Fixture } from './fixtures';
 import {
-  captureEnv, coreHeaderNames, fixtureEvents, fixtureExchanges, isEventFrame, isReply, namesPerChannel, normalize,
-  replyShape, sleep, toEvent, uuidOrder, type CaptureEnv, type SimpleEvent,
+  captureEnv, fixtureEvents, fixtureExchanges, isEventFrame, isReply, normalize,
+  replyShape, sleep, toEvent, type CaptureEnv, type SimpleEvent,
 } from './fidelity-helpers';
 import { RawClient, type Frame } from './raw-client';
+import { expectCoreHeaders, expectSameChannelSequences } from './fidelity-compare';
 
 const SPEED = 25;
 
-/**
- * Left out of the per-channel order comparison: timers the simulator does not model
- * (HEARTBEAT, RE_SCHEDULE), API (not per channel), and CODEC, whose count depends on
- * the far end's media (SIPp's broken ptime makes FreeSWITCH re-set the read codec).
- * CODEC header names are still checked.
- */
-const NOT_MODELLED = new Set(['HEARTBEAT', 'RE_SCHEDULE', 'API']);
-const ORDER_IGNORED = new Set([...NOT_MODELLED, 'CODEC']);
 
 let env: CaptureEnv;
 let sim: FreeswitchSim;
@@ -61,33 +54,6 @@ async function send(c: RawClient, command: string, map: (s: string) => string = 
 
 function simEvents(c: RawClient): SimpleEvent[] {
   return c.frames.filter(isEventFrame).map(toEvent);
-}
-
-/** Per-channel event-name sequences must match, channels paired in order of appearance. */
-function expectSameChannelSequences(fx: SimpleEvent[], got: SimpleEvent[], keep: (n: string) => boolean = (n) => !ORDER_IGNORED.has(n)): void {
-  const fxOrder = uuidOrder(fx);
-  const simOrder = uuidOrder(got);
-  const fxNames = namesPerChannel(fx, keep);
-  const simNames = namesPerChannel(got, keep);
-  expect(simOrder.length).toBe(fxOrder.length);
-  fxOrder.forEach((u, i) => {
-    const su = simOrder[i] as string;
-    expect({ channel: i, events: simNames.get(su) ?? [] }).toEqual({ channel: i, events: fxNames.get(u) ?? [] });
-  });
-}
-
-/** Every header FreeSWITCH always sent on an event type is on the simulator's events of that type. */
-function expectCoreHeaders(fx: SimpleEvent[], got: SimpleEvent[]): void {
-  const types = [...new Set(fx.map((e) => e.name))].filter((n) => !NOT_MODELLED.has(n));
-  for (const t of types) {
-    const mine = got.filter((e) => e.name === t);
-    if (!mine.length) continue;
-    const core = coreHeaderNames(fx, t);
-    for (const e of mine) {
-      const names = new Set(e.headers.map(([k]) => k));
-      expect({ event: t, missing: core.filter((k) => !names.has(k)) }).toEqual({ event: t, missing: [] });
-    }
-  }
 }
 
 function expectReply(fxReply: Frame | undefined, got: Frame): void {

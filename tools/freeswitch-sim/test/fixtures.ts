@@ -24,10 +24,15 @@ export function fixturesDir(): string {
   return process.env.ESL_FIXTURES_DIR ?? path.resolve(__dirname, '../../../../shared/fixtures/freeswitch-esl');
 }
 
+/** Hotline's own transcripts (test/fixtures/freeswitch-esl), captured by test/freeswitch-real/capture. */
+export function ownFixturesDir(): string {
+  return path.resolve(__dirname, '../../../test/fixtures/freeswitch-esl');
+}
+
 const DELIM = /^----- (<<|>>|##) \+([0-9.]+)s bytes=(\d+) -----$/;
 
-export function readFixture(file: string): Fixture {
-  const buf = fs.readFileSync(path.join(fixturesDir(), file));
+export function readFixture(file: string, dir = fixturesDir()): Fixture {
+  const buf = fs.readFileSync(path.join(dir, file));
   const firstNl = buf.indexOf(0x0a);
   const title = buf.subarray(0, firstNl).toString('utf8');
   const records: FixtureRecord[] = [];
