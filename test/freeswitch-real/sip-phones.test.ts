@@ -141,7 +141,7 @@ describeReal('agents on registered SIP phones, on a real FreeSWITCH', () => {
     await fsw.waitAnyReady(10_000);
     calls = world.hotline.services.get(CALLS_SERVICE) as CallsService;
     acd = world.hotline.services.get(ROUTING_SERVICE) as RoutingEngine;
-    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'sip-real', description: 'SIP phones on a real FreeSWITCH', surveyTimeoutMs: 5000 }));
+    ({ groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'sip-real', description: 'SIP phones on a real FreeSWITCH', surveyTimeoutMs: 5000, mediaDir: world.config.mediaDir }));
     await db.query('UPDATE routing_settings SET offer_timeout_voice_seconds = 8, wrap_up_seconds = 0.5, missed_offers_before_not_ready = 0');
     await acd.reloadConfig();
   }, 60_000);
