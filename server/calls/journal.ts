@@ -11,6 +11,7 @@
  * (realtime + webhooks) in one call; the event goes out at once, the row in its turn.
  */
 import type { Logger } from '../logging/logger';
+import { withRetry, WRITE_RETRY, type RetryPolicy } from '../platform/retry';
 import { settledWithin } from '../platform/settled-within';
 import type { CallEventBus, CallEventType } from './events';
 import type { CallRecords, Disposition } from './records';
@@ -73,14 +74,8 @@ function run<K extends keyof RecordArgs>(r: RecordWrites, name: K, args: RecordA
   throw new Error(`unknown record write ${String(name)}`);
 }
 
-export interface RetryPolicy {
-  attempts: number;
-  firstDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** About half a minute of retries: longer than a pool timeout or a Postgres restart. */
-export const JOURNAL_RETRY: RetryPolicy = { attempts: 9, firstDelayMs: 100, maxDelayMs: 8_000 };
+export type { RetryPolicy } from '../platform/retry';
+export const JOURNAL_RETRY: RetryPolicy = WRITE_RETRY;
 
 export interface LiveEvent {
   type: CallEventType;
@@ -132,21 +127,6 @@ export class CallJournal {
     if (!ok.done) {
       this.#failed++;
       this.log.error({ err: ok.error, callId: this.callId, write: what, attempts: this.retry.attempts }, 'call record write given up');
-    }
-  }
-}
-
-/** Runs op until it succeeds or the policy's attempts are spent (exponential backoff between). Never throws. */
-export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy, onRetry: (err: unknown, attempt: number) => void): Promise<{ done: true; value: T } | { done: false; error: unknown }> {
-  let delay = policy.firstDelayMs;
-  for (let i = 1; ; i++) {
-    try {
-      return { done: true, value: await op() };
-    } catch (err) {
-      if (i >= policy.attempts) return { done: false, error: err };
-      onRetry(err, i);
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(policy.maxDelayMs, delay * 2);
     }
   }
 }

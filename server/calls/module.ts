@@ -22,7 +22,8 @@ import { CallControl } from './control';
 import { CallEventBus } from './events';
 import { CallExports } from './exports';
 import { ReadThroughCache } from '../platform/read-through-cache';
-import { JOURNAL_RETRY, withRetry } from './journal';
+import { withRetry } from '../platform/retry';
+import { JOURNAL_RETRY } from './journal';
 import { agentDialTarget, CallRecords } from './records';
 import { callRoutes } from './routes';
 import { CallSessions } from './sessions';
@@ -105,6 +106,7 @@ export function callsModule(): HotlineModule {
         track(
           s
             .journalOf(e.agentId)
+            .then(() => acd.historyWritten())
             .then(() => records.wrapUpEnded(e.agentId, new Date(e.presence.since)))
             .then((r) => r && bus.emit('call.wrap_up', r.callId, [e.agentId], { agentId: e.agentId, wrapUpMs: r.wrapUpMs }))
             .catch((err: unknown) => log.error({ err, agentId: e.agentId }, 'recording the wrap-up failed')),

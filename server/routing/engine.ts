@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logging/logger';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../platform/errors';
+import { SerialWriter } from '../platform/retry';
 import { checkSelfChatCapacity, effectiveCapacity } from './policy/capacity';
 import { transition, type Presence } from './policy/presence';
 import { estimateWaitSeconds, MAX_PRIORITY, queueScore } from './policy/queue-order';
@@ -97,6 +98,12 @@ export class RoutingEngine {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #sinks = new Map<Channel, OfferSink>();
+  /**
+   * Postgres history of contacts and presence, written in order behind the decisions: Redis
+   * holds the live truth, so an offer, an accept or a completion never waits on (or fails
+   * with) a slow Postgres; the history catches up, retried.
+   */
+  readonly #history: SerialWriter;
   /** Dispatch steps under way, so stop() can wait for them. */
   readonly #stepping = new Set<Promise<unknown>>();
   readonly #unsubscribe: (() => void)[] = [];
@@ -113,6 +120,7 @@ export class RoutingEngine {
     this.#store = opts.store;
     this.#bus = opts.bus;
     this.#log = opts.log.child({ component: 'acd' });
+    this.#history = new SerialWriter(this.#log);
     this.#clock = opts.clock ?? Date.now;
     this.#random = opts.random ?? Math.random;
     this.instanceId = opts.instanceId ?? randomUUID();
@@ -147,10 +155,16 @@ export class RoutingEngine {
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#sweeping;
     await Promise.allSettled([...this.#stepping]);
+    await this.#history.drained(10_000);
     this.events.removeAllListeners();
   }
 
   /** The calls and chat modules register how offers reach agents on their channel. */
+  /** Settles once the Postgres history queued so far is written (tests, shutdown, readers of the presence log). */
+  historyWritten(): Promise<void> {
+    return this.#history.drained();
+  }
+
   setOfferSink(channel: Channel, sink: OfferSink | undefined): void {
     if (sink) this.#sinks.set(channel, sink);
     else this.#sinks.delete(channel);
@@ -283,7 +297,7 @@ export class RoutingEngine {
       throw new NotFoundError('Offer');
     }
     try {
-      await this.#store.markAccepted(r.contactId, r.agentId, now);
+      this.#history.write('markAccepted', () => this.#store.markAccepted(r.contactId, r.agentId, now), { contactId: r.contactId });
       this.#publish({ type: 'offer.accepted', offerId, contactId: r.contactId, agentId: r.agentId, channel: r.channel, waitMs: now - r.enqueuedAt, seq: r.seq, at: now });
     } finally {
       // One fewer outstanding offer: under the burst cap the step may have offered the agent the next
@@ -318,7 +332,7 @@ export class RoutingEngine {
     }
     try {
       const handleMs = now - r.acceptedAt;
-      await this.#store.markEnded(contactId, now, handleMs);
+      this.#history.write('markEnded', () => this.#store.markEnded(contactId, now, handleMs), { contactId });
       if (r.wrapUntil !== null) {
         const presence = transition({ state: 'ready', reason: null, since: now, wrapUntil: null }, { kind: 'voice_contact_ended', wrapUpSeconds: (r.wrapUntil - now) / 1000 }, now);
         await this.#presenceChanged(r.agentId, presence, 'voice_contact_ended');
@@ -339,7 +353,7 @@ export class RoutingEngine {
       throw new NotFoundError('Waiting contact');
     }
     const waitMs = now - r.enqueuedAt;
-    await this.#store.markAbandoned(contactId, now, waitMs, r.stateBefore);
+    this.#history.write('markAbandoned', () => this.#store.markAbandoned(contactId, now, waitMs, r.stateBefore), { contactId });
     const target = parseTargetKey(r.target);
     if (r.offerId && r.agentId) this.#publish({ type: 'offer.cancelled', offerId: r.offerId, contactId, agentId: r.agentId, channel: r.channel, seq: r.seq, at: now });
     this.#publish({ type: 'contact.abandoned', contactId, channel: r.channel, target, waitMs, while: r.stateBefore, seq: r.seq, at: now });
@@ -598,8 +612,8 @@ export class RoutingEngine {
     const moved = await this.#live.move(contactId, from, isAcdTarget(to) ? targetKey(to) : null);
     if (!moved.ok) return;
     const loc = await this.#live.contactLocation(contactId);
-    if (isAcdTarget(to)) await this.#store.moveContact(contactId, to);
-    else await this.#store.markOverflowed(contactId, now, to, 'wait_over', now - moved.enqueuedAt);
+    if (isAcdTarget(to)) this.#history.write('moveContact', () => this.#store.moveContact(contactId, to), { contactId });
+    else this.#history.write('markOverflowed', () => this.#store.markOverflowed(contactId, now, to, 'wait_over', now - moved.enqueuedAt), { contactId });
     this.#publish({ type: 'contact.overflowed', contactId, channel, from: parseTargetKey(from), to, reason: 'wait_over', owner: null, at: now });
     if (loc && isAcdTarget(to)) await this.#dispatch([{ queue: { target: targetKey(to), channel } }]);
   }
@@ -608,9 +622,10 @@ export class RoutingEngine {
     return { offerId: r.offerId, contactId: r.contactId, agentId: r.agentId, channel: r.channel, seq: r.seq, at };
   }
 
-  async #presenceChanged(agentId: string, presence: Presence, cause: string): Promise<void> {
-    await this.#store.recordPresence({ agentId, presence, cause });
+  #presenceChanged(agentId: string, presence: Presence, cause: string): Promise<void> {
+    this.#history.write('recordPresence', () => this.#store.recordPresence({ agentId, presence, cause }), { agentId });
     this.#publish({ type: 'agent.presence', agentId, presence, cause, at: presence.since });
+    return Promise.resolve();
   }
 
   /** A contact whose call or conversation vanished: abandoned (its offer cancelled, the agent freed), or completed if it was being served. */

@@ -160,6 +160,7 @@ describe('routing HTTP API and live events on the agent channel', () => {
     const q = await engine().enqueue({ channel: 'chat', target: { kind: 'group', id: groupId } });
     const pos = await supervisor.get(`/api/routing/contacts/${q.contactId}/position`);
     expect(pos.body).toMatchObject({ state: 'queued', position: expect.any(Number), channel: 'chat' });
+    await engine().historyWritten();
     const cause = (await world.hotline.db.query('SELECT cause FROM agent_presence_log WHERE user_id = $1 ORDER BY id DESC LIMIT 1', [agentId])).rows[0].cause;
     expect(cause).toMatch(/^supervisor:/);
   });

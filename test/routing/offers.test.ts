@@ -62,6 +62,7 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     let agent = (await w.acd.live.getAgent(a))!;
     expect(agent.presence).toMatchObject({ state: 'wrap_up', wrapUntil: w.clock.t + 10_000 });
     expect(agent.load.voice).toBe(0);
+    await engine().historyWritten();
     const row = (await w.db.query('SELECT status, wait_ms, handle_ms, agent_id FROM routing_contacts WHERE id = $1', [r.contactId])).rows[0];
     expect(row).toEqual({ status: 'ended', wait_ms: 3000, handle_ms: 60_000, agent_id: a });
 
@@ -73,6 +74,7 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     agent = (await w.acd.live.getAgent(a))!;
     expect(agent.presence.state).toBe('ready');
     await waitForEvent(w.acd, 'contact.offered', (e) => e.contactId === next.contactId && e.agentId === a);
+    await engine().historyWritten();
     const log = (await w.db.query('SELECT state, cause FROM agent_presence_log WHERE user_id = $1 ORDER BY id', [a])).rows;
     expect(log).toEqual([
       { state: 'ready', cause: 'agent' },
@@ -142,6 +144,7 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     expect(agent.load).toEqual({ voice: 0, chat: 0, pendingOffers: 0 });
     await waitForEvent(w.acd, 'agent.presence', (e) => e.agentId === a && e.presence.reason === 'missed');
     expect(await engine().position(c.contactId)).toMatchObject({ state: 'queued', position: 1 });
+    await engine().historyWritten();
     const row = (await w.db.query('SELECT state, reason FROM agent_presence WHERE user_id = $1', [a])).rows[0];
     expect(row).toEqual({ state: 'not_ready', reason: 'missed' });
     // People cannot claim an unknown reason, nor the system's own.
@@ -282,6 +285,7 @@ describe('ACD offers and capacity (real Redis + Postgres, fake clock)', () => {
     const waiting = await engine().enqueue({ channel: 'chat', target: group(g) });
     w.clock.advance(12_000);
     expect(await engine().abandon(waiting.contactId)).toEqual({ waitMs: 12_000 });
+    await engine().historyWritten();
     const row = (await w.db.query('SELECT status, wait_ms, abandoned_while FROM routing_contacts WHERE id = $1', [waiting.contactId])).rows[0];
     expect(row).toEqual({ status: 'abandoned', wait_ms: 12_000, abandoned_while: 'queued' });
     await expect(engine().abandon(waiting.contactId)).rejects.toMatchObject({ code: 'not_found' });

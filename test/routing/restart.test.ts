@@ -42,6 +42,7 @@ describe('ACD restart rebuilds live state from Postgres', () => {
     expect((await engine().position(c4.contactId)).position).toBe(1);
 
     await world.stop();
+    await engine().historyWritten(); // Postgres has caught up with what Redis decided
     await deleteRedisPrefix(world.config.redisPrefix); // Redis lost everything
     await world.start();
 
@@ -57,6 +58,7 @@ describe('ACD restart rebuilds live state from Postgres', () => {
     expect((await engine().position(c3.contactId)).position).toBe(2);
     // The restored active contact completes normally.
     await engine().complete(c1.contactId);
+    await engine().historyWritten();
     const row = (await world.hotline.db.query('SELECT status FROM routing_contacts WHERE id = $1', [c1.contactId])).rows[0];
     expect(row.status).toBe('ended');
   });

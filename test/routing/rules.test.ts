@@ -13,7 +13,7 @@ describe('ACD rules and overflow (real Redis + Postgres, fake clock)', () => {
     await engine().configChanged();
     return r;
   }
-  const status = async (id: string) => (await w.db.query('SELECT status, overflow_to, overflow_reason, target_id FROM routing_contacts WHERE id = $1', [id])).rows[0];
+  const status = async (id: string) => (await w.acd.engine.historyWritten(), await w.db.query('SELECT status, overflow_to, overflow_reason, target_id FROM routing_contacts WHERE id = $1', [id])).rows[0];
 
   beforeAll(async () => {
     w = await createAcdWorld();
