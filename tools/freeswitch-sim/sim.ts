@@ -68,7 +68,8 @@ export class Simulator implements FreeswitchSim {
 
   async start(): Promise<void> {
     this.port = await this.server.listen(this.opts.eslHost, this.opts.eslPort);
-    await this.sip?.listen();
+    // A busy SIP port (a real FreeSWITCH on :5066, say) must not take the ESL side down with it.
+    await this.sip?.listen().catch((err: unknown) => this.engine.log.warn({ err: (err as Error).message }, 'simulator SIP-over-WebSocket listener not started (port busy?)'));
     if (this.opts.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.fireHeartbeat(), this.opts.heartbeatMs);
       this.heartbeat.unref();

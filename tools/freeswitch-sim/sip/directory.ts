@@ -28,8 +28,8 @@ export function staticDirectory(domain: string, users: Record<string, string>): 
 }
 
 export interface XmlCurlOptions {
-  /** e.g. http://127.0.0.1:8080/api/freeswitch/directory */
-  url: string;
+  /** e.g. http://127.0.0.1:8080/api/freeswitch/directory; a function when the port is known only later. */
+  url: string | (() => string);
   user: string;
   password: string;
   timeoutMs?: number;
@@ -53,7 +53,7 @@ export function xmlCurlDirectory(opts: XmlCurlOptions): Directory {
         sip_user_agent: req.userAgent ?? '', sip_auth_username: req.authUsername ?? req.user, sip_auth_realm: req.authRealm ?? req.domain,
         sip_auth_nonce: req.nonce ?? '', sip_auth_method: 'REGISTER', key: 'id', user: req.user, domain: req.domain, ip: req.ip,
       });
-      const res = await fetch(opts.url, {
+      const res = await fetch(typeof opts.url === 'function' ? opts.url() : opts.url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}` },
         body: form.toString(),

@@ -17,7 +17,7 @@ export interface SipSimOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** mod_xml_curl's gateway-url and credentials: the Hotline directory endpoint. */
-  xmlCurl?: { url: string; user: string; password: string };
+  xmlCurl?: { url: string | (() => string); user: string; password: string };
   /** Or a fixed directory: domain and user → password. */
   users?: { domain: string; passwords: Record<string, string> };
   /** A custom directory (wins over the two above). */

@@ -12,6 +12,25 @@ import { isEventFrame, toEvent } from './fidelity-helpers';
 import { RawClient } from './raw-client';
 
 const DOMAIN = 'hotline.local';
+
+/** What the page code touches, typed without the DOM lib (the project compiles for Node). */
+interface PeerLike {
+  connectionState: string;
+  getStats(): Promise<{ forEach(fn: (r: { id: string; type: string; kind?: string; packetsReceived?: number; codecId?: string; mimeType?: string }) => void): void }>;
+}
+interface InviteLike {
+  request: { getHeader(name: string): string | undefined };
+  accept(opts: unknown): Promise<void>;
+  bye(): Promise<void>;
+  sessionDescriptionHandler?: { peerConnection?: PeerLike };
+}
+interface SipGlobals {
+  SIP: {
+    UserAgent: (new (opts: unknown) => { start(): Promise<void> }) & { makeURI(uri: string): unknown };
+    Registerer: new (ua: unknown) => { stateChange: { addListener(fn: (s: string) => void): void }; register(): Promise<unknown> };
+  };
+  softphone: { invites: number; callId?: string; session?: InviteLike; registration?: string };
+}
 let sim: FreeswitchSim;
 let web: http.Server;
 let browser: Browser;
@@ -65,9 +84,8 @@ it('registers sip.js, auto-answers an originated leg, connects the peer connecti
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.evaluate(
     async ({ wsUrl, domain }) => {
-      interface PageSip { UserAgent: any; Registerer: any }
-      const w = window as unknown as { SIP: PageSip; softphone: Record<string, unknown> };
-      const state: Record<string, unknown> = { invites: 0, headers: {} };
+      const w = globalThis as unknown as SipGlobals;
+      const state: SipGlobals['softphone'] = { invites: 0 };
       w.softphone = state;
       const { UserAgent, Registerer } = w.SIP;
       const ua = new UserAgent({
@@ -77,8 +95,8 @@ it('registers sip.js, auto-answers an originated leg, connects the peer connecti
         authorizationPassword: 'alice-secret',
         logLevel: 'warn',
         delegate: {
-          onInvite: (inv: any) => {
-            state.invites = (state.invites as number) + 1;
+          onInvite: (inv: InviteLike) => {
+            state.invites++;
             state.callId = inv.request.getHeader('X-Hotline-Call-Id');
             state.session = inv;
             void inv.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
@@ -106,13 +124,13 @@ it('registers sip.js, auto-answers an originated leg, connects the peer connecti
 
   const probe = (): Promise<{ state: string; packets: number; codec: string }> =>
     page.evaluate(async () => {
-      const s = (window as unknown as { softphone: { session?: { sessionDescriptionHandler?: { peerConnection?: RTCPeerConnection } } } }).softphone.session;
+      const s = (globalThis as unknown as SipGlobals).softphone.session;
       const pc = s?.sessionDescriptionHandler?.peerConnection;
       let packets = 0;
       let codecId = '';
       const codecs = new Map<string, string>();
       if (pc) {
-        (await pc.getStats()).forEach((r: { id: string; type: string; kind?: string; packetsReceived?: number; codecId?: string; mimeType?: string }) => {
+        (await pc.getStats()).forEach((r) => {
           if (r.type === 'codec') codecs.set(r.id, r.mimeType ?? '');
           if (r.type === 'inbound-rtp' && r.kind === 'audio') {
             packets += r.packetsReceived ?? 0;
@@ -128,10 +146,10 @@ it('registers sip.js, auto-answers an originated leg, connects the peer connecti
   expect(got.packets).toBeGreaterThan(0);
   // FreeSWITCH offers opus first and Chromium takes it: the audio is real opus
   expect(got.codec).toBe('audio/opus');
-  expect(await page.evaluate(() => (window as unknown as { softphone: { callId: string } }).softphone.callId)).toBe('call-browser');
+  expect(await page.evaluate(() => (globalThis as unknown as SipGlobals).softphone.callId)).toBe('call-browser');
 
   // the browser hangs up: the leg ends NORMAL_CLEARING
-  await page.evaluate(() => (window as unknown as { softphone: { session: { bye(): Promise<void> } } }).softphone.session.bye());
+  await page.evaluate(() => (globalThis as unknown as SipGlobals).softphone.session!.bye());
   const hangup = toEvent(await esl.next((f) => isEventFrame(f) && toEvent(f).name === 'CHANNEL_HANGUP' && toEvent(f).uuid === uuid));
   expect(hangup.headers.find(([k]) => k === 'Hangup-Cause')?.[1]).toBe('NORMAL_CLEARING');
 }, 60_000);
