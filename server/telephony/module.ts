@@ -118,7 +118,7 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number, http: ()
     '',
     rule,
     '*  FREESWITCH_ESL is not set: running the FreeSWITCH SIMULATOR.',
-    '*  SIMULATED TELEPHONY, NO AUDIO. Set FREESWITCH_ESL for real calls.',
+    '*  SIMULATED TELEPHONY (softphones get a test tone). Set FREESWITCH_ESL for real calls.',
     `*  Simulator inbound ESL: 127.0.0.1:${sim.eslPort} (password ${password})`,
     ...(sim.sipPort ? [`*  Softphone SIP over WebSocket: ws://127.0.0.1:${sim.sipPort} (register as the agent's /api/me/sip credentials)`] : []),
     ...(controlUp ? [`*  Place calls by hand: http://127.0.0.1:${controlPort} (GET /channels, POST /calls, PUT /endpoints/NAME)`] : []),
@@ -141,6 +141,8 @@ function simulatorSip(ctx: ModuleContext, http: () => AddressInfo | undefined) {
   const host = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? '127.0.0.1' : ctx.config.host;
   return {
     port: ctx.config.env === 'test' ? 0 : simulator.port,
+    // a 16-bit PCM WAV the softphone hears instead of the simulator's tone
+    audioFile: process.env.SIM_SIP_AUDIO,
     xmlCurl: {
       url: () => `http://${host.includes(':') ? `[${host}]` : host}:${http()?.port ?? ctx.config.port}/api/freeswitch/directory`,
       user: xmlCurl.user,
