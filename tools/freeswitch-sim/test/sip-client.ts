@@ -45,7 +45,7 @@ export class SipTestClient {
   }
 
   /** Waits for (and removes) the first message matching `pred`. */
-  async next(pred: (m: SipMessage) => boolean, timeoutMs = 10_000): Promise<SipMessage> {
+  async next(pred: (m: SipMessage) => boolean, timeoutMs = 20_000): Promise<SipMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.received.findIndex(pred);
