@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -33,7 +34,9 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().positive().default(15),
   SIP_DOMAIN: z.string().min(1).default('hotline.local'),
-  SIP_WSS_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').default('wss://127.0.0.1:7443'),
+  // Unset: FreeSWITCH's WSS binding (wss://127.0.0.1:7443), or the simulator's WS listener when it runs.
+  SIP_WSS_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+  SIM_SIP_PORT: z.coerce.number().int().min(0).max(65535).default(5066),
   XML_CURL_USER: z.string().min(1).default('freeswitch'),
   XML_CURL_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   FFMPEG_PATH: z.string().min(1).default('/usr/bin/ffmpeg'),
@@ -85,7 +88,13 @@ export interface Config {
   login: { maxFailures: number; lockSeconds: number };
   logLevel: string;
   /** Agent SIP endpoints: the directory domain, where browsers register, and the mod_xml_curl credentials. */
-  sip: { domain: string; wssUrl: string; xmlCurl: { user: string; password: string | undefined } };
+  sip: {
+    domain: string;
+    wssUrl: string;
+    xmlCurl: { user: string; password: string | undefined };
+    /** The simulator's SIP-over-WS port (development); `wssUrl` follows the port it really got when SIP_WSS_URL is unset. */
+    simulator: { port: number; wssUrlFollows: boolean };
+  };
   /** External media tools (Debian's ffmpeg and espeak-ng). */
   tools: { ffmpeg: string; espeak: string };
   /** Calls: dial string for external numbers, queue announcements, hold music, default caller id of click-to-call. */
@@ -135,12 +144,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockSeconds: Math.round(e.LOGIN_LOCK_MINUTES * 60) },
     logLevel: e.LOG_LEVEL,
     tools: { ffmpeg: e.FFMPEG_PATH, espeak: e.ESPEAK_PATH },
-    sip: { domain: e.SIP_DOMAIN, wssUrl: e.SIP_WSS_URL, xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD } },
+    sip: sipConfig(e),
     calls: { gatewayDial: e.CALLS_GATEWAY_DIAL, announceIntervalSec: e.CALLS_ANNOUNCE_INTERVAL_SEC, holdMusic: e.CALLS_HOLD_MUSIC, serviceNumber: e.CALLS_SERVICE_NUMBER },
     admission: { maxCalls: e.ADMISSION_MAX_CALLS, maxCallsPerSecond: e.ADMISSION_MAX_CPS, maxEventLoopLagMs: e.ADMISSION_MAX_LAG_MS, refuseWith: e.ADMISSION_REFUSE_WITH },
     webhook: { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET },
     publicOrigins: e.PUBLIC_ORIGINS?.split(',').map((o) => o.trim().replace(/\/$/, '').toLowerCase()),
     realtime: { offlineGraceSeconds: e.AGENT_OFFLINE_GRACE_SECONDS },
+  };
+}
+
+function sipConfig(e: z.output<typeof envSchema>): Config['sip'] {
+  const simulated = !e.FREESWITCH_ESL && e.NODE_ENV !== 'production';
+  return {
+    domain: e.SIP_DOMAIN,
+    wssUrl: e.SIP_WSS_URL ?? (simulated ? `ws://127.0.0.1:${e.SIM_SIP_PORT}` : 'wss://127.0.0.1:7443'),
+    // The simulator plays FreeSWITCH and asks our directory like mod_xml_curl; without a configured secret it gets one for this process.
+    xmlCurl: { user: e.XML_CURL_USER, password: e.XML_CURL_PASSWORD ?? (simulated ? randomBytes(24).toString('base64url') : undefined) },
+    simulator: { port: e.SIM_SIP_PORT, wssUrlFollows: simulated && !e.SIP_WSS_URL },
   };
 }
 

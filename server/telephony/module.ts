@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { FreeswitchSim } from '../../tools/freeswitch-sim';
 import type { HotlineModule, ModuleContext } from '../module';
 import { provide } from '../module';
@@ -31,8 +32,13 @@ export function telephonyModule(): HotlineModule {
   let outbound: EslOutboundServer | undefined;
   let simulator: Simulated | undefined;
   let sweeper: OrphanSweeper | undefined;
+  // The simulator's SIP registrar asks our directory endpoint over HTTP; the port is known once the server listens (PORT=0).
+  let httpAddress: AddressInfo | undefined;
   return {
     name: 'telephony',
+    attach(server) {
+      server.once('listening', () => (httpAddress = server.address() as AddressInfo));
+    },
     async start(ctx: ModuleContext) {
       const log = ctx.log.child({ module: 'telephony' });
       outbound = new EslOutboundServer({ host: ctx.config.eslOutbound.host, port: ctx.config.eslOutbound.port, logger: log });
@@ -43,7 +49,7 @@ export function telephonyModule(): HotlineModule {
       if (ctx.config.freeswitchEsl) {
         nodeConfigs = parseFreeswitchEsl(ctx.config.freeswitchEsl);
       } else {
-        const started = await startSimulator(ctx, outboundPort);
+        const started = await startSimulator(ctx, outboundPort, () => httpAddress);
         simulator = started;
         nodeConfigs = [started.node];
         provide(ctx, TELEPHONY_SIMULATOR, started.sim);
@@ -74,7 +80,7 @@ export function telephonyModule(): HotlineModule {
 }
 
 /** The development default: the simulator on a loopback port, its dialplan pointed at our outbound socket. */
-async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise<Simulated & { sim: FreeswitchSim; node: EslNodeConfig }> {
+async function startSimulator(ctx: ModuleContext, outboundPort: number, http: () => AddressInfo | undefined): Promise<Simulated & { sim: FreeswitchSim; node: EslNodeConfig }> {
   // Loaded only here so production code paths never import the dev tool.
   const { Simulator } = await import('../../tools/freeswitch-sim/sim');
   const { controlServer } = await import('../../tools/freeswitch-sim/control');
@@ -87,8 +93,10 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise
     soundsDir: ctx.config.mediaDir,
     recordingsDir: `${ctx.config.mediaDir}/recordings`,
     logger: ctx.log.child({ module: 'freeswitch-sim' }),
+    sip: simulatorSip(ctx, http),
   });
   await sim.start();
+  if (ctx.config.sip.simulator.wssUrlFollows && sim.sipPort) ctx.config.sip.wssUrl = `ws://127.0.0.1:${sim.sipPort}`;
   // People drive the embedded simulator (place calls, press keys, register agents) over its HTTP control API.
   const controlPort = ctx.config.env === 'test' ? undefined : Number(process.env.SIM_CONTROL_PORT ?? 8022);
   const control = controlPort === undefined ? undefined : controlServer(sim);
@@ -110,8 +118,9 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise
     '',
     rule,
     '*  FREESWITCH_ESL is not set: running the FreeSWITCH SIMULATOR.',
-    '*  SIMULATED TELEPHONY, NO AUDIO. Set FREESWITCH_ESL for real calls.',
+    '*  SIMULATED TELEPHONY (softphones get a test tone). Set FREESWITCH_ESL for real calls.',
     `*  Simulator inbound ESL: 127.0.0.1:${sim.eslPort} (password ${password})`,
+    ...(sim.sipPort ? [`*  Softphone SIP over WebSocket: ws://127.0.0.1:${sim.sipPort} (register as the agent's /api/me/sip credentials)`] : []),
     ...(controlUp ? [`*  Place calls by hand: http://127.0.0.1:${controlPort} (GET /channels, POST /calls, PUT /endpoints/NAME)`] : []),
     rule,
     '',
@@ -119,4 +128,25 @@ async function startSimulator(ctx: ModuleContext, outboundPort: number): Promise
   if (ctx.config.env !== 'test') process.stdout.write(banner + '\n');
   ctx.log.warn({ eslPort: sim.eslPort }, 'FreeSWITCH simulator running: simulated telephony, no audio');
   return { sim, stop, node: { host: '127.0.0.1', port: sim.eslPort, password } };
+}
+
+/**
+ * The simulator's softphone peer (tools/freeswitch-sim/sip): a WS listener on loopback that
+ * authenticates REGISTERs against our own /api/freeswitch/directory, as FreeSWITCH's
+ * mod_xml_curl would. Ephemeral port under test so parallel worlds never collide.
+ */
+function simulatorSip(ctx: ModuleContext, http: () => AddressInfo | undefined) {
+  const { xmlCurl, simulator } = ctx.config.sip;
+  if (!xmlCurl.password) return undefined;
+  const host = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? '127.0.0.1' : ctx.config.host;
+  return {
+    port: ctx.config.env === 'test' ? 0 : simulator.port,
+    // a 16-bit PCM WAV the softphone hears instead of the simulator's tone
+    audioFile: process.env.SIM_SIP_AUDIO,
+    xmlCurl: {
+      url: () => `http://${host.includes(':') ? `[${host}]` : host}:${http()?.port ?? ctx.config.port}/api/freeswitch/directory`,
+      user: xmlCurl.user,
+      password: xmlCurl.password,
+    },
+  };
 }

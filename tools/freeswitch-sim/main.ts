@@ -7,6 +7,21 @@ import readline from 'node:readline';
 import { createLogger } from '../../server/logging/logger';
 import { controlServer, HELP, runCommand } from './control';
 import { Simulator } from './sim';
+import type { SipSimOptions } from './sip';
+
+/**
+ * The softphone listener: users from SIM_SIP_USERS (`name:password,...`, domain SIP_DOMAIN) or
+ * Hotline's directory at SIM_SIP_DIRECTORY_URL (basic auth XML_CURL_USER / XML_CURL_PASSWORD).
+ */
+function sipFromEnv(): SipSimOptions | undefined {
+  const env = process.env;
+  if (env.SIM_SIP_PORT === 'off') return undefined;
+  const port = Number(env.SIM_SIP_PORT ?? 5066);
+  const domain = env.SIP_DOMAIN ?? 'hotline.local';
+  const passwords = Object.fromEntries((env.SIM_SIP_USERS ?? '').split(',').filter((u) => u.includes(':')).map((u) => [u.slice(0, u.indexOf(':')).trim(), u.slice(u.indexOf(':') + 1)]));
+  const xmlCurl = env.SIM_SIP_DIRECTORY_URL && env.XML_CURL_PASSWORD ? { url: env.SIM_SIP_DIRECTORY_URL, user: env.XML_CURL_USER ?? 'freeswitch', password: env.XML_CURL_PASSWORD } : undefined;
+  return { port, xmlCurl, users: { domain, passwords }, audioFile: env.SIM_SIP_AUDIO };
+}
 
 async function main(): Promise<void> {
   const eslPort = Number(process.env.SIM_ESL_PORT ?? 8021);
@@ -22,6 +37,7 @@ async function main(): Promise<void> {
     soundsDir: process.env.SIM_SOUNDS_DIR,
     recordingsDir: process.env.SIM_RECORDINGS_DIR,
     logger: createLogger({ name: 'freeswitch-sim', level: process.env.LOG_LEVEL ?? 'warn' }),
+    sip: sipFromEnv(),
   });
   await sim.start();
   const http = controlServer(sim);
@@ -35,8 +51,9 @@ async function main(): Promise<void> {
     `\n${bar}\n#  FreeSWITCH SIMULATOR — simulated telephony, no audio\n` +
       `#  inbound ESL   127.0.0.1:${sim.eslPort} (password from SIM_ESL_PASSWORD, default ClueCon)\n` +
       `#  control API   http://127.0.0.1:${controlPort}  (GET /channels, POST /calls, ...)\n` +
+      (sim.sipPort ? `#  softphones     ws://127.0.0.1:${sim.sipPort}  (SIP over WebSocket, subprotocol sip)\n` : '') +
       `#  service numbers go to socket ${sim.engine.globals.get('hotline_socket') ?? '?'} (dialplan/)\n` +
-      `#  this is NOT a real FreeSWITCH: no SIP, no RTP, recordings are synthetic tones\n${bar}\n\n${HELP}\n\n`,
+      `#  this is NOT a real FreeSWITCH: SIP only for WebSocket softphones, recordings are synthetic tones\n${bar}\n\n${HELP}\n\n`,
   );
 
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'sim> ' });

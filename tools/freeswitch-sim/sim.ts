@@ -12,6 +12,7 @@ import { Dialplan } from './dialplan/dialplan';
 import type { ConnectionContext } from './esl/connection';
 import { InboundServer } from './esl/inbound-server';
 import type { EndpointBehaviour, FreeswitchSim, FreeswitchSimOptions, SimCall } from './types';
+import { createSipServer, type SipServer } from './sip';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -25,6 +26,8 @@ export class Simulator implements FreeswitchSim {
   private nextCallerPort = 5070;
   private readonly ctx: ConnectionContext;
   private readonly opts: Required<Pick<FreeswitchSimOptions, 'eslHost' | 'eslPort' | 'password' | 'heartbeatMs'>>;
+  /** sip/ hook: the WS softphone peer, when options.sip is given. */
+  readonly sip: SipServer | undefined;
 
   constructor(options: FreeswitchSimOptions = {}) {
     const log = options.logger ?? silentLogger;
@@ -52,6 +55,11 @@ export class Simulator implements FreeswitchSim {
     };
     registerApps(this.engine, () => this.ctx);
     this.server = new InboundServer(this.ctx);
+    this.sip = options.sip ? createSipServer(this.engine, options.sip, log) : undefined;
+  }
+
+  get sipPort(): number {
+    return this.sip?.port ?? 0;
   }
 
   get eslPort(): number {
@@ -60,6 +68,8 @@ export class Simulator implements FreeswitchSim {
 
   async start(): Promise<void> {
     this.port = await this.server.listen(this.opts.eslHost, this.opts.eslPort);
+    // A busy SIP port (a real FreeSWITCH on :5066, say) must not take the ESL side down with it.
+    await this.sip?.listen().catch((err: unknown) => this.engine.log.warn({ err: (err as Error).message }, 'simulator SIP-over-WebSocket listener not started (port busy?)'));
     if (this.opts.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.fireHeartbeat(), this.opts.heartbeatMs);
       this.heartbeat.unref();
@@ -199,6 +209,7 @@ export class Simulator implements FreeswitchSim {
     this.heartbeat = undefined;
     this.engine.stop();
     for (const c of [...this.ctx.connections]) c.destroy();
+    await this.sip?.close();
     await this.server.close();
   }
 }

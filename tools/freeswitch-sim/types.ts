@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EndpointBehaviour } from './core/endpoints';
+import type { SipSimOptions } from './sip';
 
 export type { EndpointBehaviour };
 
@@ -23,6 +24,8 @@ export interface FreeswitchSimOptions {
   logger?: Logger;
   /** HEARTBEAT interval in real milliseconds (FreeSWITCH: 20000); 0 disables. Default 20000. */
   heartbeatMs?: number;
+  /** sip/ hook: SIP over WebSocket for browser softphones (REGISTER, INVITE, WebRTC media); off when absent. */
+  sip?: SipSimOptions;
 }
 
 export interface SimCall {
@@ -40,6 +43,8 @@ export interface SimCall {
 
 export interface FreeswitchSim {
   readonly eslPort: number;
+  /** sip/ hook: the WS port of the SIP listener (0 when `sip` was not given). */
+  readonly sipPort: number;
   /** An inbound call to a service number: runs the dialplan (socket app -> outbound ESL connection). */
   placeCall(opts: { from: string; to: string; callerName?: string }): Promise<SimCall>;
   call(uuid: string): SimCall | undefined;

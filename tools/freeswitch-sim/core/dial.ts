@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_BEHAVIOUR, type EndpointBehaviour } from './endpoints';
+import { DEFAULT_BEHAVIOUR, type EndpointBehaviour, type SipAgent } from './endpoints';
 import type { Engine } from './engine';
 import { ORIGIN } from './origins';
 import type { Session } from './session';
@@ -66,6 +66,7 @@ const SELF_HOSTS = new Set(['127.0.0.1', '127.0.0.1:5060', '127.0.0.1:5080', 'lo
 
 type FarEnd =
   | { kind: 'behaviour'; behaviour: EndpointBehaviour; name: string; destination: string; presenceId?: string }
+  | { kind: 'agent'; agent: SipAgent; name: string; destination: string; presenceId?: string }
   | { kind: 'self'; name: string; destination: string; peerName: (cidNum: string) => string; peerContext: string; peerSource: string; peerProfile?: string }
   | { kind: 'fail'; cause: string };
 
@@ -80,6 +81,8 @@ function resolveTarget(engine: Engine, target: string): FarEnd {
     if (!ep.registered) return { kind: 'fail', cause: 'USER_NOT_REGISTERED' };
     // the directory's dial-string sets presence_id=${dialed_user}@${dialed_domain}
     const presenceId = domain ? `${user}@${domain}` : undefined;
+    // sip/ hook: a browser registered over WebSocket gets a real INVITE
+    if (ep.agent) return { kind: 'agent', agent: ep.agent, name: `sofia/internal/${user}@127.0.0.1:${ep.contactPort}`, destination: user, presenceId };
     return { kind: 'behaviour', behaviour: ep.behaviour, name: `sofia/internal/${user}@127.0.0.1:${ep.contactPort}`, destination: user, presenceId };
   }
   if (tech === 'sofia') {
@@ -142,7 +145,7 @@ export async function dial(engine: Engine, req: DialRequest): Promise<DialResult
     destination: far.destination,
     context: 'default',
     source: 'src/switch_ivr_originate.c',
-    presenceId: far.kind === 'behaviour' ? far.presenceId : undefined,
+    presenceId: far.kind === 'behaviour' || far.kind === 'agent' ? far.presenceId : undefined,
     vars: legVars,
   });
   const ch = a.channel;
@@ -203,6 +206,11 @@ export async function dial(engine: Engine, req: DialRequest): Promise<DialResult
         if (!a.channel.answered) finish({ ok: false, cause });
       });
       engine.startInbound(b);
+      return;
+    }
+    if (far.kind === 'agent') {
+      // sip/ hook: the SIP user agent's 180/200/failure drive the leg (sip/call.ts)
+      far.agent.invite(a, { ringing: () => a.ringing(), answered: () => a.answer(), failed: (cause) => finish({ ok: false, cause }) });
       return;
     }
     const beh = far.behaviour;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from './event-bus';
 import { ORIGIN } from './origins';
+import type { Session } from './session';
 
 /** How a simulated phone reacts when the simulator calls it. */
 export type EndpointBehaviour =
@@ -17,6 +18,14 @@ export interface Endpoint {
   known: boolean;
   contactPort: number;
   callId: string;
+  /** sip/ hook: a real SIP user agent registered over WebSocket; it, not `behaviour`, answers calls. */
+  agent?: SipAgent;
+}
+
+/** sip/ hook: how a dialled leg reaches a SIP user agent registered over WebSocket (sip/call.ts). */
+export interface SipAgent {
+  /** Sends the INVITE for `leg`; reports 180/200/failure through `ctl`. The agent watches `leg.ended` to CANCEL or BYE. */
+  invite(leg: Session, ctl: { ringing(): void; answered(): void; failed(cause: string): void }): void;
 }
 
 export const DEFAULT_BEHAVIOUR: EndpointBehaviour = { mode: 'answer', afterMs: 1000 };
@@ -69,6 +78,22 @@ export class EndpointRegistry {
     const ep = this.endpoints.get(name);
     if (ep) ep.behaviour = behaviour;
     else this.endpoints.set(name, { name, behaviour, registered: false, known: false, contactPort: this.nextPort++, callId: randomUUID() });
+  }
+
+  // ---- sip/ hook: registrations made over SIP (sip/registrar.ts fires the sofia:: events itself) ----
+
+  attachAgent(name: string, agent: SipAgent, contactPort: number, callId: string): void {
+    const ep = this.endpoints.get(name) ?? { name, behaviour: DEFAULT_BEHAVIOUR, registered: false, known: true, contactPort, callId };
+    Object.assign(ep, { agent, registered: true, known: true, contactPort, callId });
+    this.endpoints.set(name, ep);
+  }
+
+  /** Only the agent that registered last is taken away (a stale one must not unregister its successor). */
+  detachAgent(name: string, agent: SipAgent): void {
+    const ep = this.endpoints.get(name);
+    if (!ep || ep.agent !== agent) return;
+    ep.agent = undefined;
+    ep.registered = false;
   }
 
   unregister(name: string): void {
