@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, '..');
 const WEB = path.join(ROOT, 'web-agent');
 const DIST = path.join(WEB, 'dist');
 const STAMP = path.join(DIST, '.source-hash');
-const INPUTS = ['web-agent/src', 'web-agent/index.html', 'web-agent/vite.config.mjs', 'server/realtime/contract.ts', 'package-lock.json'];
+const INPUTS = ['scripts/build-web.ts', 'web-agent/src', 'web-agent/index.html', 'web-agent/vite.config.mjs', 'server/realtime/contract.ts', 'package-lock.json'];
 
 function files(p: string): string[] {
   const abs = path.join(ROOT, p);
@@ -35,7 +35,12 @@ export function ensureWorkspaceBuilt(opts: { force?: boolean } = {}): boolean {
   const fresh = fs.existsSync(path.join(DIST, 'index.html')) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === hash;
   if (fresh && !opts.force) return false;
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.mjs'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.mjs'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    // jest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status ?? r.signal})`);
   fs.writeFileSync(STAMP, hash);
   return true;

@@ -48,7 +48,9 @@ export function serveWorkspace(o: WorkspaceOptions): Router {
     next();
   });
   // Vite names every asset by its content hash: safe to cache forever.
-  router.use('/assets', express.static(path.join(o.dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
+  router.use('/assets', express.static(path.join(o.dir, 'assets'), { immutable: true, maxAge: '365d', index: false }));
+  // A missing asset is a stale page asking for an old build's file: a plain 404, never index.html.
+  router.use('/assets', (_req, res) => void res.status(404).type('text').send('Not found'));
   router.use(express.static(o.dir, { index: false, maxAge: 0 }));
   router.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.accepts('html')) return next();
