@@ -27,8 +27,8 @@ import { bindQueueSurveyFlow } from '../calls/helpers/queue-flow';
 import { ApiClient } from '../helpers/api-client';
 import { ADMIN, createTestWorld, type TestWorld } from '../helpers/hotline-under-test';
 import { waitFor } from '../ivr/helpers/wait';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SIP_WSS_URL = 'wss://sip.example.test:7443';
 
 let world: TestWorld;
@@ -68,7 +68,7 @@ beforeAll(async () => {
   sim.registerEndpoint(ep.sipUsername, { mode: 'answer', afterMs: 30_000 });
   await waitFor(async () => ((await acd.agents()).find((a) => a.agentId === agent.id)?.voiceRegistered ? true : undefined), 'registration reaches the ACD');
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }, 120_000);
 
 afterAll(async () => {
@@ -85,7 +85,7 @@ async function barShows(page: Page, text: string, timeout = 15_000): Promise<voi
   } catch (err) {
     const bar = await page.getByTestId('softphone-bar').textContent();
     const live = (await acd.agents()).find((a) => a.agentId === agent.id);
-    throw new Error(`bar never showed "${text}": bar "${bar}", ACD ${JSON.stringify(live?.presence)} load ${JSON.stringify(live?.load)}; ${String(err)}`);
+    throw new Error(`bar never showed "${text}": bar "${bar}", ACD ${JSON.stringify(live?.presence)} load ${JSON.stringify(live?.load)}`, { cause: err });
   }
 }
 
@@ -143,7 +143,7 @@ it('signs in, switches language, goes ready, and handles a call from the simulat
   await page.getByTestId('call-phase').filter({ hasText: '空闲' }).waitFor();
   await page.reload();
   await page.getByTestId('call-phase').filter({ hasText: '空闲' }).waitFor();
-  expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+  expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
   await page.getByTestId('channel').filter({ hasText: '已连接' }).waitFor();
   await shot(page, 'zh-idle');
   await page.getByTestId('language').selectOption('en');
