@@ -10,6 +10,8 @@
  *    simultaneous callers. For each offer: from the ACD's contact.offered (`at`, the
  *    server's clock) until that agent's page shows "Ringing" (a MutationObserver in the
  *    page notes Date.now(); same machine, same clock). p50/p95/max.
+ *    offerToChannelMs: the same offers until a node client on the agent channel has them
+ *    (the server's share, without the browser).
  * env: AGENTS (20), ROUNDS (3), COLD_RUNS (5), BENCH_TIMEOUT_S (300).
  * Output: one JSON line (the last line).
  */
@@ -125,10 +127,12 @@ async function main(): Promise<void> {
     // The server's offer times, from a supervisor's view of the agent channel.
     const sup = await connectAgentSocket(url, { cookie: admin.cookie! });
     await subscribe(sup, ['supervisor']);
-    const offers: { agentId: string; at: number }[] = [];
-    sup.on('contact.offered', (e) => offers.push({ agentId: e.agentId, at: e.at }));
+    const offers: { agentId: string; at: number; recv: number }[] = [];
+    sup.on('contact.offered', (e) => offers.push({ agentId: e.agentId, at: e.at, recv: Date.now() }));
 
     const samples: number[] = [];
+    // Where the time goes: offer → a node socket on the channel has it (server side only).
+    const toSocket: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const before = offers.length;
       const ringCounts = new Map<string, number>();
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
           return all.length > n ? all[n] : undefined;
         }, 'ringing shown', 15_000);
         samples.push(shownAt - o.at);
+        toSocket.push(o.recv - o.at);
       }
       // Done with the round: callers hang up; agents come back to ready after the short wrap-up.
       await Promise.all(callers.map((c) => c.hangup().catch(() => undefined)));
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
         firstJsFiles: js.files.length,
         coldLoadMs: { runs: COLD_RUNS, median: Math.round(pct(cold, 50)), max: Math.round(Math.max(...cold)) },
         offerToRingingMs: { agents: AGENTS, rounds: ROUNDS, samples: samples.length, p50: Math.round(pct(samples, 50)), p95: Math.round(pct(samples, 95)), max: Math.round(Math.max(...samples)) },
+        offerToChannelMs: { p50: Math.round(pct(toSocket, 50)), p95: Math.round(pct(toSocket, 95)) },
       }),
     );
   } finally {
