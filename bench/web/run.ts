@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     void browser.close().finally(() => void world?.cleanup().finally(() => process.exit(2)));
   }, TIMEOUT_S * 1000);
   try {
-    world = await createTestWorld({ modules: [telephonyModule(), realtimeModule(), routingModule({ sweepIntervalMs: 100 }), recordingsModule(), endpointsModule(), blacklistModule(), callsModule(), ivrModule({ seedSample: false })] });
+    world = await createTestWorld({ modules: [telephonyModule(), realtimeModule(), routingModule({ sweepIntervalMs: 100 }), recordingsModule(), endpointsModule(), blacklistModule(), callsModule(), ivrModule({ seedSample: false })], env: { ADMISSION_MAX_LAG_MS: '0' } });
     const url = world.hotline.url;
     const db = world.hotline.db;
     const sim = world.hotline.services.get(TELEPHONY_SIMULATOR) as FreeswitchSim;
