@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       await ctx.close();
     }
 
+    console.error(`bench:web: cold loads ${cold.map(Math.round).join(', ')} ms`);
     // Agents: each signed in in its own context (own cookie), ready, endpoint on auto-answer.
     const number = `4${crypto.randomInt(100000, 999999)}`;
     const { groupId } = await bindQueueSurveyFlow(db, { number, namePrefix: 'bench-web', description: 'bench', surveyTimeoutMs: 500, mediaDir: world.config.mediaDir });
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
       pages.set(id, page);
     }
     await waitFor(async () => ((await acd.agents()).filter((a) => pages.has(a.agentId) && a.presence.state === 'ready' && a.voiceRegistered).length === AGENTS ? true : undefined), 'every agent ready', 30_000);
+    console.error(`bench:web: ${AGENTS} agents signed in and ready`);
 
     // The server's offer times, from a supervisor's view of the agent channel.
     const sup = await connectAgentSocket(url, { cookie: admin.cookie! });
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
       // Done with the round: callers hang up; agents come back to ready after the short wrap-up.
       await Promise.all(callers.map((c) => c.hangup().catch(() => undefined)));
       await waitFor(async () => ((await acd.agents()).filter((a) => pages.has(a.agentId) && a.presence.state === 'ready' && a.load.voice === 0).length === AGENTS ? true : undefined), 'agents ready again', 30_000);
+      console.error(`bench:web: round ${r + 1}/${ROUNDS} done`);
     }
     sup.disconnect();
 
