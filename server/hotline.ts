@@ -117,7 +117,7 @@ export async function startHotline(config: Config, log: Logger, opts: HotlineOpt
       ...auditRoutes({ db }),
       ...modules.flatMap((m) => m.routes?.(ctx) ?? []),
     ];
-    const app = createHttpApp({ auth, log, routes, version: VERSION, crossOriginPaths: modules.flatMap((m) => m.crossOriginPaths ?? []), publicOrigins: origins });
+    const app = createHttpApp({ auth, log, routes, version: VERSION, crossOriginPaths: modules.flatMap((m) => m.crossOriginPaths ?? []), publicOrigins: origins, workspace: { dir: config.webAgentDir, sipWssUrl: config.sip.wssUrl } });
     const server = http.createServer(app);
     for (const m of modules) m.attach?.(server, ctx);
     await new Promise<void>((resolve, reject) => {

@@ -16,6 +16,8 @@ import type { ClickToCall } from './click-to-call';
 import type { CallExports } from './exports';
 import { assignCallbacks, callDetail, createTagDef, finishCallback, listCallbacks, listTagDefs, searchCalls, searchQuery, setNotes, tagCall, untagCall } from './store';
 import type { CallControl, ControlCommand } from './control';
+import { callDirectory } from './directory';
+import type { RoutingEngine } from '../routing/engine';
 
 const phone = z.string().trim().regex(/^\+?[0-9]{3,20}$/, 'a phone number: digits, optional leading +');
 const transferTarget = z.discriminatedUnion('kind', [
@@ -32,9 +34,10 @@ export interface CallRoutesDeps {
   clickToCall: ClickToCall;
   callExports: CallExports;
   defaultServiceNumber: string | undefined;
+  acd: RoutingEngine;
 }
 
-export function callRoutes({ db, control, clickToCall, callExports, defaultServiceNumber }: CallRoutesDeps): Route[] {
+export function callRoutes({ db, control, clickToCall, callExports, defaultServiceNumber, acd }: CallRoutesDeps): Route[] {
   const handle = { permission: 'calls.handle' } as const;
   /** Runs a command on the live call wherever it lives; the owning process checks that the principal is one of its agents (or supervises). */
   const run = (id: string, p: Principal | undefined, command: ControlCommand) => control.control(id, command, { userId: p!.userId, mayMonitor: can(p!, 'supervisor.monitor') });
@@ -91,6 +94,14 @@ export function callRoutes({ db, control, clickToCall, callExports, defaultServi
       body: z.object({ digits: z.string().regex(/^[0-9*#A-D]{1,32}$/) }),
       status: 202,
       handler: (ctx) => run(ctx.params.id, ctx.principal, { action: 'dtmf', digits: ctx.body.digits }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/calls/directory',
+      tag: 'calls',
+      summary: "The softphone bar's pickers: colleagues and skill groups with live availability, service numbers",
+      access: handle,
+      handler: (ctx) => callDirectory(db, acd, ctx.principal!.userId),
     }),
     route({
       method: 'post',

@@ -21,6 +21,7 @@ const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   REDIS_PREFIX: z.string().min(1).default('hotline:'),
   MEDIA_DIR: z.string().min(1).default('./media'),
+  WEB_AGENT_DIR: z.string().min(1).default('./web-agent/dist'),
   FREESWITCH_ESL: z
     .string()
     .refine((s) => s.split(',').every((n) => eslNode.test(n.trim())), 'must be host:port:password, comma-separated for several nodes')
@@ -80,6 +81,8 @@ export interface Config {
   redisUrl: string | undefined;
   redisPrefix: string;
   mediaDir: string;
+  /** The built agent workspace (vite build output), served at `/`. */
+  webAgentDir: string;
   freeswitchEsl: string | undefined;
   eslOutbound: { host: string; port: number };
   admin: { username: string; password: string | undefined };
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     mediaDir: path.resolve(e.MEDIA_DIR),
+    webAgentDir: path.resolve(e.WEB_AGENT_DIR),
     freeswitchEsl: e.FREESWITCH_ESL,
     eslOutbound: { host: e.ESL_OUTBOUND_HOST, port: e.ESL_OUTBOUND_PORT },
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },

@@ -10,6 +10,7 @@ import { errorHandler } from './errors';
 import { mountRoutes } from './mount';
 import { openApiDocument } from './openapi';
 import { route, type Route } from './route';
+import { serveWorkspace, type WorkspaceOptions } from './workspace';
 
 export interface HttpAppDeps {
   auth: AuthService;
@@ -22,6 +23,8 @@ export interface HttpAppDeps {
   trustProxy?: number;
   /** Origins of Hotline's own pages (PUBLIC_ORIGINS): cookie-authenticated changes from anywhere else are refused. */
   publicOrigins: () => readonly string[];
+  /** The agent workspace (web-agent/ built) served at `/`; omitted: none. */
+  workspace?: WorkspaceOptions;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -50,6 +53,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/api', (req) => {
     throw new NotFoundError(`Route ${req.method} ${req.originalUrl}`);
   });
+  if (deps.workspace) app.use(serveWorkspace(deps.workspace));
   app.use(errorHandler(deps.log));
   return app;
 }
