@@ -164,7 +164,7 @@ export function callsModule(): HotlineModule {
       await Promise.resolve();
     },
     routes(ctx) {
-      return callRoutes({ db: ctx.db, control: control!, clickToCall: clickToCall!, callExports: callExports!, defaultServiceNumber: ctx.config.calls.serviceNumber, acd: need<RoutingEngine>(ctx, ROUTING_SERVICE) });
+      return callRoutes({ db: ctx.db, control: control!, clickToCall: clickToCall!, callExports: callExports!, defaultServiceNumber: ctx.config.calls.serviceNumber, acd: need(ctx, ROUTING_SERVICE) });
     },
     async stop() {
       if (onEvent) nodes?.off('event', onEvent);
