@@ -11,8 +11,7 @@
  * (realtime + webhooks) in one call; the event goes out at once, the row in its turn.
  */
 import type { Logger } from '../logging/logger';
-import { withRetry, WRITE_RETRY, type RetryPolicy } from '../platform/retry';
-import { settledWithin } from '../platform/settled-within';
+import { SerialWriter, WRITE_RETRY, type RetryPolicy } from '../platform/retry';
 import type { CallEventBus, CallEventType } from './events';
 import type { CallRecords, Disposition } from './records';
 
@@ -75,7 +74,6 @@ function run<K extends keyof RecordArgs>(r: RecordWrites, name: K, args: RecordA
 }
 
 export type { RetryPolicy } from '../platform/retry';
-export const JOURNAL_RETRY: RetryPolicy = WRITE_RETRY;
 
 export interface LiveEvent {
   type: CallEventType;
@@ -84,26 +82,28 @@ export interface LiveEvent {
 }
 
 export class CallJournal {
-  #tail: Promise<void> = Promise.resolve();
-  #failed = 0;
+  /** The ordered, retried writing itself (the same writer keeps the ACD's history). */
+  readonly #writer: SerialWriter;
 
   constructor(
     private readonly callId: string,
     private readonly records: RecordWrites,
     private readonly bus: CallEventBus,
-    private readonly log: Logger,
-    private readonly retry: RetryPolicy = JOURNAL_RETRY,
-  ) {}
+    log: Logger,
+    retry: RetryPolicy = WRITE_RETRY,
+  ) {
+    this.#writer = new SerialWriter(log, retry);
+  }
 
   /** Writes given up on so far (the record is missing them). */
   get failedWrites(): number {
-    return this.#failed;
+    return this.#writer.failedWrites;
   }
 
   /** Queues a write after those before it and returns at once; `at` is now, when it happened. */
   write(what: string, op: (records: RecordWrites, at: Date) => Promise<unknown>): void {
     const at = new Date();
-    this.#tail = this.#tail.then(() => this.#attempt(what, () => op(this.records, at)));
+    this.#writer.write(what, () => op(this.records, at), { callId: this.callId });
   }
 
   /** One record write, its arguments as of now. */
@@ -118,15 +118,7 @@ export class CallJournal {
   }
 
   /** Settles when every write queued so far is written or given up (at most `ms`). */
-  async drained(ms = 60_000): Promise<void> {
-    await settledWithin(this.#tail, ms);
-  }
-
-  async #attempt(what: string, op: () => Promise<unknown>): Promise<void> {
-    const ok = await withRetry(op, this.retry, (err, attempt) => this.log.warn({ err, callId: this.callId, write: what, attempt }, 'call record write failed; retrying'));
-    if (!ok.done) {
-      this.#failed++;
-      this.log.error({ err: ok.error, callId: this.callId, write: what, attempts: this.retry.attempts }, 'call record write given up');
-    }
+  drained(ms = 60_000): Promise<void> {
+    return this.#writer.drained(ms);
   }
 }

@@ -22,8 +22,7 @@ import { CallControl } from './control';
 import { CallEventBus } from './events';
 import { CallExports } from './exports';
 import { ReadThroughCache } from '../platform/read-through-cache';
-import { withRetry } from '../platform/retry';
-import { JOURNAL_RETRY } from './journal';
+import { withRetry, WRITE_RETRY } from '../platform/retry';
 import { agentDialTarget, CallRecords } from './records';
 import { callRoutes } from './routes';
 import { CallSessions } from './sessions';
@@ -118,7 +117,7 @@ export function callsModule(): HotlineModule {
 
       /** The end of the record, retried like the journal's writes; `at` is when FreeSWITCH said the call ended. */
       const finalize = async (callId: string, cause: string | null, at: Date) => {
-        const r = await withRetry(() => records.finalize(callId, cause, at), JOURNAL_RETRY, (err, attempt) => log.warn({ err, callId, attempt }, 'finalizing the call record failed; retrying'));
+        const r = await withRetry(() => records.finalize(callId, cause, at), WRITE_RETRY, (err, attempt) => log.warn({ err, callId, attempt }, 'finalizing the call record failed; retrying'));
         if (!r.done) throw r.error;
         if (r.value) bus.emit('call.ended', callId, r.value.agentIds, { disposition: r.value.disposition, cause });
       };

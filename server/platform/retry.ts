@@ -32,6 +32,7 @@ export async function withRetry<T>(op: () => Promise<T>, policy: RetryPolicy, on
 /** Writes run one after another, in the order given, each retried; the caller never waits. */
 export class SerialWriter {
   #tail: Promise<void> = Promise.resolve();
+  #failed = 0;
 
   constructor(
     private readonly log: Logger,
@@ -40,9 +41,17 @@ export class SerialWriter {
 
   write(what: string, op: () => Promise<unknown>, context: Record<string, unknown> = {}): void {
     this.#tail = this.#tail.then(async () => {
-      const r = await withRetry(op, this.policy, (err, attempt) => this.log.warn({ err, write: what, attempt, ...context }, 'history write failed; retrying'));
-      if (!r.done) this.log.error({ err: r.error, write: what, ...context }, 'history write given up');
+      const r = await withRetry(op, this.policy, (err, attempt) => this.log.warn({ err, write: what, attempt, ...context }, 'write failed; retrying'));
+      if (!r.done) {
+        this.#failed++;
+        this.log.error({ err: r.error, write: what, attempts: this.policy.attempts, ...context }, 'write given up');
+      }
     });
+  }
+
+  /** Writes given up on so far. */
+  get failedWrites(): number {
+    return this.#failed;
   }
 
   /** Settles once every write queued so far landed or was given up (at most `ms`). */
