@@ -73,7 +73,7 @@ export function callsModule(): HotlineModule {
       const records = new CallRecords(ctx.db);
       const prompts = new PromptLibrary(ctx.db, ctx.config.mediaDir, ctx.config.tools, log);
       // On every offer: revalidated each time (an endpoint change applies to the next call), the last answer when Postgres is slow.
-      const dials = new ReadThroughCache<string, string | undefined>({ load: (agentId) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial, ctx.config.sip.domain), freshMs: 0, budgetMs: 300, staleMs: 15 * 60_000 });
+      const dials = new ReadThroughCache<string, string | undefined>({ load: (agentId) => agentDialTarget(ctx.db, agentId, cfg.gatewayDial, ctx.config.sip.domain), freshMs: 0 });
       const agentDial = (agentId: string) => dials.get(agentId);
       const isBlocked = async (number: string) => Boolean(await blacklist.blocking('voice', number));
       control = new CallControl({ redisUrl: ctx.redisUrl, prefix: ctx.config.redisPrefix, instanceId: acd.instanceId, local: { get: (id) => sessions?.get(id) }, log });

@@ -36,7 +36,7 @@ export class CallSessions implements QueuePort, OfferSink {
     /** Where other processes look up which process holds a call (CallControl); optional for tests. */
     private readonly ownership?: CallOwnership,
   ) {
-    this.#groups = new ReadThroughCache({ load: (name) => groupIdByName(db, name), freshMs: 5000, budgetMs: 300, staleMs: 15 * 60_000 });
+    this.#groups = new ReadThroughCache({ load: (name) => groupIdByName(db, name), freshMs: 5000 });
   }
 
   get(callId: string): CallSession | undefined {

@@ -23,9 +23,6 @@ export type SharedPorts = Omit<EnginePorts, 'trail'>;
 const BUSY_PROMPT = '您好，当前线路繁忙，请稍后再拨。';
 /** What a caller hears (as SIP 503) when Hotline cannot serve the call at all. */
 const CANNOT_SERVE = 'NORMAL_TEMPORARY_FAILURE';
-/** The call path's lookups wait this long for Postgres before using what they knew. */
-const LOOKUP_BUDGET_MS = 300;
-const LOOKUP_STALE_MS = 15 * 60_000;
 
 export class IvrCallHandler {
   /** Compiled versions by `flowId:version` (versions are immutable, so this never goes stale). */
@@ -43,8 +40,8 @@ export class IvrCallHandler {
     private readonly log: Logger,
     private readonly admission?: { control: AdmissionControl; refuseWith: 'sip503' | 'busy_prompt' },
   ) {
-    this.#numbers = new ReadThroughCache({ load: (n) => resolveNumber(db, n), freshMs: 0, budgetMs: LOOKUP_BUDGET_MS, staleMs: LOOKUP_STALE_MS });
-    this.#blocking = new ReadThroughCache({ load: (n) => findBlocking(db, 'voice', n), freshMs: 1000, budgetMs: LOOKUP_BUDGET_MS, staleMs: LOOKUP_STALE_MS });
+    this.#numbers = new ReadThroughCache({ load: (n) => resolveNumber(db, n), freshMs: 0 });
+    this.#blocking = new ReadThroughCache({ load: (n) => findBlocking(db, 'voice', n), freshMs: 1000 });
   }
 
   get activeCalls(): number {

@@ -16,12 +16,18 @@ interface Entry<V> {
   at: number;
 }
 
+/** The call path's defaults: wait this long for Postgres, then use an answer up to this old. */
+export const CALL_PATH_BUDGET_MS = 300;
+export const CALL_PATH_STALE_MS = 15 * 60_000;
+
 export interface ReadThroughCacheOptions<K, V> {
   load: (key: K) => Promise<V>;
   /** 0: every get revalidates (the budget still bounds the wait). */
   freshMs: number;
-  budgetMs: number;
-  staleMs: number;
+  /** Default CALL_PATH_BUDGET_MS. */
+  budgetMs?: number;
+  /** Default CALL_PATH_STALE_MS. */
+  staleMs?: number;
   maxEntries?: number;
   now?: () => number;
 }
@@ -30,9 +36,13 @@ export class ReadThroughCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #loading = new Map<K, Promise<V>>();
   readonly #now: () => number;
+  readonly #budgetMs: number;
+  readonly #staleMs: number;
 
   constructor(private readonly opts: ReadThroughCacheOptions<K, V>) {
     this.#now = opts.now ?? Date.now;
+    this.#budgetMs = opts.budgetMs ?? CALL_PATH_BUDGET_MS;
+    this.#staleMs = opts.staleMs ?? CALL_PATH_STALE_MS;
   }
 
   async get(key: K): Promise<V> {
@@ -40,8 +50,8 @@ export class ReadThroughCache<K, V> {
     if (known && this.#now() - known.at < this.opts.freshMs) return known.value;
     const load = this.#load(key);
     if (!known) return load;
-    const usable = () => this.#now() - known.at < this.opts.staleMs;
-    if (!(await settledWithin(load, this.opts.budgetMs))) {
+    const usable = () => this.#now() - known.at < this.#staleMs;
+    if (!(await settledWithin(load, this.#budgetMs))) {
       if (usable()) return known.value;
       return load;
     }
