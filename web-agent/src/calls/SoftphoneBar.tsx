@@ -46,7 +46,7 @@ export function SoftphoneBar() {
                 {mmss(now - (current.answeredAt ?? current.ringingAt))}
               </span>
             )}
-            {current.phase === 'held' && current.heldAt && <span className="timer held">⏸ {mmss(now - current.heldAt)}</span>}
+            {current.phase === 'held' && current.heldAt && <span className="timer held">{mmss(now - current.heldAt)}</span>}
           </>
         )}
         <WrapUp />
